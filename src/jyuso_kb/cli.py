@@ -1,0 +1,187 @@
+"""Command line: ``jyuso-kb validate | export | programs | check``.
+
+Exit codes: 0 ok, 1 the plan does not conform, 2 bad input (unreadable file, syntax error, bad arguments).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from . import __version__, catalog, consistency, export, quality, validation
+from .errors import InputError
+from .kb import PlanSource, load_embedded, load_plan
+
+EXIT_OK, EXIT_NOT_CONFORMING, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def _plan(paths: Sequence[str] | None) -> PlanSource:
+    return load_plan([Path(p) for p in paths]) if paths else load_embedded()
+
+
+def _dump(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    plan = _plan(args.paths)
+    report = validation.validate(plan)
+    failed = [r for r in quality.run(plan.merged()) if r.check.severity == "error" and not r.passed]
+    conforms = report.conforms and not failed
+    if args.json:
+        _dump({**report.as_dict(), "conforms": conforms, "checks": [r.as_dict() for r in failed]})
+    else:
+        sys.stdout.write(validation.render_text(report) + "\n")
+        for result in failed:
+            sys.stdout.write(_render_check(result))
+    return EXIT_OK if conforms else EXIT_NOT_CONFORMING
+
+
+def _render_check(result: quality.CheckResult) -> str:
+    lines = ["", f"[{'違反' if result.check.severity == 'error' else '警告'}] 品質チェック {result.check.name}: {result.check.title}"]
+    lines += [f"  対象: {' '.join(row)}" for row in result.rows[:20]]
+    if len(result.rows) > 20:
+        lines.append(f"  …ほか {len(result.rows) - 20} 件")
+    if result.check.hint:
+        lines.append(f"  直し方: {result.check.hint}")
+    return "\n".join(lines) + "\n"
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    plan = _plan(args.data)
+    graph = plan.merged() if args.with_vocabulary else plan.data
+    if args.format == "csv":
+        graph = plan.merged()
+    sys.stdout.write(export.export(graph, args.format))
+    return EXIT_OK
+
+
+def cmd_programs(args: argparse.Namespace) -> int:
+    rows = catalog.programs(_plan(args.data).merged())
+    if args.json:
+        _dump({"programs": rows})
+        return EXIT_OK
+    for row in rows:
+        new = "【新規】" if row["new"] else ""
+        sys.stdout.write(f"{row['source']:<6} {row['label']}{new}\n")
+        sys.stdout.write(f"       根拠: {'、'.join(row['legal_basis'])}\n")
+        sys.stdout.write(f"       所管課: {'、'.join(d['label'] for d in row['departments'])}  実施方式: {row['implementation']}\n")
+        if row["operators"]:
+            sys.stdout.write(f"       委託先・実施場所: {'、'.join(o['label'] for o in row['operators'])}\n")
+        sys.stdout.write(f"       支援対象者: {row['target_group']}\n")
+    return EXIT_OK
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    plan = _plan(args.data)
+    merged = plan.merged()
+    report = validation.validate(plan)
+    checks = quality.run(merged)
+    try:
+        owl = consistency.check(merged)
+    except (OSError, subprocess.CalledProcessError) as err:
+        raise InputError(
+            "reasoner_unavailable",
+            "OWL 推論器(HermiT)を実行できません。",
+            "java",
+            "Java ランタイムをインストールしてください(例: apt-get install default-jre-headless)。",
+        ) from err
+    failed = [r for r in checks if r.check.severity == "error" and not r.passed]
+    ok = report.conforms and owl.consistent and not failed
+    if args.json:
+        _dump(
+            {
+                "conforms": ok,
+                "shacl": report.as_dict(),
+                "owl": {"consistent": owl.consistent, "detail": owl.detail},
+                "checks": [r.as_dict() for r in checks],
+                "counts": counts(merged),
+            }
+        )
+        return EXIT_OK if ok else EXIT_NOT_CONFORMING
+    out = sys.stdout
+    out.write(f"SHACL: {'適合' if report.conforms else '不適合'}(違反 {len(report.violations)}件、指摘 {len(report.findings)}件)\n")
+    out.write(f"OWL: {owl.detail}\n")
+    for result in checks:
+        mark = "OK " if result.passed else ("NG " if result.check.severity == "error" else "注意")
+        out.write(f"品質チェック {mark} {result.check.name}: {result.check.title}({len(result.rows)}件)\n")
+    out.write("件数: " + "、".join(f"{k} {v}" for k, v in counts(merged).items()) + "\n")
+    if not report.conforms:
+        out.write("\n" + validation.render_text(report) + "\n")
+    for result in failed:
+        out.write(_render_check(result))
+    out.write(f"\n総合: {'適合' if ok else '不適合'}\n")
+    return EXIT_OK if ok else EXIT_NOT_CONFORMING
+
+
+def counts(graph: Any) -> dict[str, int]:
+    """How many things of each kind the plan states (a completeness summary)."""
+    from rdflib import RDF
+
+    kinds = {
+        "実施事業": "ImplementingProgram",
+        "担当課": "Department",
+        "業務・相談": "Duty",
+        "連携マトリクスのセル": "CollaborationCell",
+        "会議体": "Meeting",
+        "スケジュールの行": "ScheduleRow",
+        "年度ごとの予定": "ScheduleEntry",
+        "関連計画": "RelatedPlan",
+        "現状・課題": "Challenge",
+        "目指す姿": "Goal",
+        "ニーズ": "Need",
+    }
+    return {ja: len(set(graph.subjects(RDF.type, catalog.JY[name]))) for ja, name in kinds.items()}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="jyuso-kb", description="重層的支援体制整備事業 実施計画の知識ベース (jyuso-kb)"
+    )
+    parser.add_argument("--version", action="version", version=f"jyuso-kb {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("validate", help="計画(Turtle / JSON-LD)を SHACL で検証する")
+    p.add_argument("paths", nargs="*", help="ファイルまたはフォルダ(省略時は組み込みの魚津市の計画)")
+    p.add_argument("--json", action="store_true", help="JSON で出力する")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("export", help="計画を書き出す")
+    p.add_argument("--format", choices=export.FORMATS, default="ttl")
+    p.add_argument("--data", nargs="+", help="計画のファイルまたはフォルダ(省略時は魚津市)")
+    p.add_argument("--with-vocabulary", action="store_true", help="オントロジーとシソーラスも含める")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("programs", help="事業の一覧")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--data", nargs="+")
+    p.set_defaults(func=cmd_programs)
+
+    p = sub.add_parser("check", help="すべての品質チェック(SHACL、OWL 一貫性、完全性)")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--data", nargs="+")
+    p.set_defaults(func=cmd_check)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except InputError as err:
+        sys.stderr.write(f"エラー: {err.message}\n")
+        if err.where:
+            sys.stderr.write(f"  場所: {err.where}\n")
+        if err.hint:
+            sys.stderr.write(f"  ヒント: {err.hint}\n")
+        return EXIT_BAD_INPUT
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,24 @@
+"""Errors that are part of the contract: one shape (code, message, where, hint), Japanese first."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class InputError(Exception):
+    """Input that cannot be read: a missing file, a syntax error, a refused construct.
+
+    The CLI exits with 2; the API answers 4xx. ``message`` is Japanese; ``where`` names the file and line.
+    """
+
+    code: str
+    message: str
+    where: str = ""
+    hint: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}" if self.where else self.message
+
+    def as_dict(self) -> dict[str, str]:
+        return {"code": self.code, "message": self.message, "where": self.where, "hint": self.hint}

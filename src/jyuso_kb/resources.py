@@ -1,0 +1,39 @@
+"""Where the knowledge lives: ontology/, shapes/, rules/, checks/ and data/ (the embedded plans)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+_PACKAGED = Path(__file__).resolve().parent / "kb"
+_SOURCE_TREE = Path(__file__).resolve().parents[2]
+
+DEFAULT_MUNICIPALITY = "uozu"
+
+
+def root() -> Path:
+    """The folder holding ontology/, shapes/, rules/, checks/ and data/ (inside the wheel, or the source tree)."""
+    return _PACKAGED if (_PACKAGED / "ontology").is_dir() else _SOURCE_TREE
+
+
+def ontology_files() -> list[Path]:
+    return sorted((root() / "ontology").glob("*.ttl"))
+
+
+def shape_files() -> list[Path]:
+    return sorted((root() / "shapes").glob("*.ttl"))
+
+
+def thesaurus_files() -> list[Path]:
+    return sorted((root() / "data" / "thesaurus").glob("*.ttl"))
+
+
+def check_files() -> list[Path]:
+    return sorted((root() / "checks").glob("*.rq"))
+
+
+def municipality_dir(name: str = DEFAULT_MUNICIPALITY) -> Path:
+    return root() / "data" / name
+
+
+def jsonld_context_file() -> Path:
+    return root() / "ontology" / "context.jsonld"

@@ -1,0 +1,65 @@
+"""Every shape has a valid and an invalid fixture; the invalid one produces exactly the findings it names."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from rdflib import RDF, URIRef
+from rdflib.namespace import SH
+
+from jyuso_kb import validation
+from jyuso_kb.kb import PlanSource
+
+from .conftest import FIXTURES
+from .shape_fixtures import ShapeFixture, load, patched
+
+FIXTURE_FILES = sorted((FIXTURES / "shapes").glob("*.yaml"))
+
+
+def _fixture_id(path: Path) -> str:
+    return path.stem
+
+
+@pytest.fixture(scope="module", params=FIXTURE_FILES, ids=_fixture_id)
+def fixture(request: pytest.FixtureRequest) -> ShapeFixture:
+    return load(request.param)
+
+
+def _of_shape(report: validation.Report, shape: str) -> list[dict[str, str]]:
+    return sorted(
+        ({"focus": f.focus, "severity": f.severity, "message": f.message} for f in report.findings if f.shape == shape),
+        key=lambda d: (d["focus"], d["message"]),
+    )
+
+
+def test_embedded_plan_conforms_with_no_finding(uozu: PlanSource) -> None:
+    report = validation.validate(uozu)
+    assert report.conforms
+    assert report.findings == ()
+
+
+def test_invalid_fixture_triggers_exactly_its_shape(fixture: ShapeFixture, uozu: PlanSource) -> None:
+    report = validation.validate(patched(uozu, fixture.invalid))
+    expected = sorted(fixture.expect, key=lambda d: (d["focus"], d["message"]))
+    assert _of_shape(report, fixture.shape) == expected
+    if any(e["severity"] == "violation" for e in expected):
+        assert not report.conforms
+
+
+def test_valid_fixture_passes_the_shape(fixture: ShapeFixture, uozu: PlanSource) -> None:
+    report = validation.validate(patched(uozu, fixture.valid))
+    assert _of_shape(report, fixture.shape) == []
+    assert report.conforms
+
+
+def test_every_named_shape_has_a_fixture() -> None:
+    shapes = validation.shapes_graph()
+    named = {
+        shapes.namespace_manager.normalizeUri(s)
+        for kind in (SH.NodeShape, SH.PropertyShape)
+        for s in shapes.subjects(RDF.type, kind)
+        if isinstance(s, URIRef)
+    }
+    covered = {load(p).shape for p in FIXTURE_FILES}
+    assert sorted(named - covered) == []
