@@ -14,7 +14,6 @@ from rdflib.term import Node
 from .namespaces import JY
 
 
-
 def local_id(node: Node) -> str:
     """The last segment of an IRI: the id tools use in URLs (``prog-outreach``)."""
     text = str(node)

@@ -13,9 +13,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from rdflib import RDF, RDFS
+
 from . import __version__, catalog, consistency, export, quality, validation
 from .errors import InputError
 from .kb import PlanSource, load_embedded, load_plan
+from .namespaces import JY
 
 EXIT_OK, EXIT_NOT_CONFORMING, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -43,7 +46,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _render_check(result: quality.CheckResult) -> str:
-    lines = ["", f"[{'違反' if result.check.severity == 'error' else '警告'}] 品質チェック {result.check.name}: {result.check.title}"]
+    kind = "違反" if result.check.severity == "error" else "警告"
+    lines = ["", f"[{kind}] 品質チェック {result.check.name}: {result.check.title}"]
     lines += [f"  対象: {' '.join(row)}" for row in result.rows[:20]]
     if len(result.rows) > 20:
         lines.append(f"  …ほか {len(result.rows) - 20} 件")
@@ -70,7 +74,9 @@ def cmd_programs(args: argparse.Namespace) -> int:
         new = "【新規】" if row["new"] else ""
         sys.stdout.write(f"{row['source']:<6} {row['label']}{new}\n")
         sys.stdout.write(f"       根拠: {'、'.join(row['legal_basis'])}\n")
-        sys.stdout.write(f"       所管課: {'、'.join(d['label'] for d in row['departments'])}  実施方式: {row['implementation']}\n")
+        sys.stdout.write(
+            f"       所管課: {'、'.join(d['label'] for d in row['departments'])}  実施方式: {row['implementation']}\n"
+        )
         if row["operators"]:
             sys.stdout.write(f"       委託先・実施場所: {'、'.join(o['label'] for o in row['operators'])}\n")
         sys.stdout.write(f"       支援対象者: {row['target_group']}\n")
@@ -105,7 +111,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         )
         return EXIT_OK if ok else EXIT_NOT_CONFORMING
     out = sys.stdout
-    out.write(f"SHACL: {'適合' if report.conforms else '不適合'}(違反 {len(report.violations)}件、指摘 {len(report.findings)}件)\n")
+    verdict = "適合" if report.conforms else "不適合"
+    out.write(f"SHACL: {verdict}(違反 {len(report.violations)}件、指摘 {len(report.findings)}件)\n")
     out.write(f"OWL: {owl.detail}\n")
     for result in checks:
         mark = "OK " if result.passed else ("NG " if result.check.severity == "error" else "注意")
@@ -121,8 +128,6 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def counts(graph: Any) -> dict[str, int]:
     """How many things of each kind the plan states (a completeness summary)."""
-    from rdflib import RDF
-
     kinds = {
         "実施事業": "ImplementingProgram",
         "担当課": "Department",
@@ -136,7 +141,11 @@ def counts(graph: Any) -> dict[str, int]:
         "目指す姿": "Goal",
         "ニーズ": "Need",
     }
-    return {ja: len(set(graph.subjects(RDF.type, catalog.JY[name]))) for ja, name in kinds.items()}
+    out = {}
+    for ja, name in kinds.items():
+        classes = set(graph.transitive_subjects(RDFS.subClassOf, JY[name]))
+        out[ja] = len({s for cls in classes for s in graph.subjects(RDF.type, cls)})
+    return out
 
 
 def build_parser() -> argparse.ArgumentParser:

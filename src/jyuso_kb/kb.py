@@ -29,6 +29,10 @@ class PlanSource:
         graph = Graph()
         graph += self.vocabulary
         graph += self.data
+        for source in (self.vocabulary, self.data):
+            for prefix, namespace in source.namespaces():
+                if prefix:
+                    graph.bind(prefix, namespace, override=False)
         return bind_prefixes(graph)
 
 

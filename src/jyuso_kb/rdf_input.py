@@ -32,9 +32,7 @@ def expand_paths(paths: Iterable[Path]) -> list[Path]:
     out: list[Path] = []
     for path in paths:
         if path.is_dir():
-            out.extend(
-                sorted(p for p in path.rglob("*") if p.suffix in TURTLE_SUFFIXES | JSONLD_SUFFIXES)
-            )
+            out.extend(sorted(p for p in path.rglob("*") if p.suffix in TURTLE_SUFFIXES | JSONLD_SUFFIXES))
         else:
             out.append(path)
     return out
@@ -44,7 +42,11 @@ def read_files(paths: Iterable[Path]) -> Graph:
     """A new graph with the triples of every file; raises InputError on the first unreadable one."""
     graph = Graph()
     for path in expand_paths(paths):
-        graph += read_file(path)
+        parsed = read_file(path)
+        graph += parsed
+        for prefix, namespace in parsed.namespaces():
+            if prefix:
+                graph.bind(prefix, namespace, override=False)
     return graph
 
 
@@ -112,14 +114,18 @@ def parse_jsonld(text: str, where: str = "") -> Graph:
             "括弧やカンマ、引用符の対応を確認してください。",
         ) from err
     except RecursionError as err:
-        raise InputError("too_deep", "入れ子が深すぎて読めません。", where, "JSON の入れ子を浅くしてください。") from err
+        raise InputError(
+            "too_deep", "入れ子が深すぎて読めません。", where, "JSON の入れ子を浅くしてください。"
+        ) from err
     local = _local_context()
     safe = _replace_contexts(document, local, where)
     graph = Graph()
     try:
         graph.parse(data=json.dumps(safe), format="json-ld", base=INPUT_BASE)
     except RecursionError as err:
-        raise InputError("too_deep", "入れ子が深すぎて読めません。", where, "JSON の入れ子を浅くしてください。") from err
+        raise InputError(
+            "too_deep", "入れ子が深すぎて読めません。", where, "JSON の入れ子を浅くしてください。"
+        ) from err
     except (ValueError, TypeError, KeyError) as err:
         raise InputError(
             "syntax_error", "JSON-LD として解釈できません。", where, "@context と @id の書き方を確認してください。"

@@ -1,0 +1,293 @@
+"""The command line as policy staff use it: validate, export, programs, check — exit codes 0 / 1 / 2."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from rdflib import Graph, URIRef
+from rdflib.compare import isomorphic
+
+from jyuso_kb import cli, consistency, resources
+from jyuso_kb.export import csv_cell
+from jyuso_kb.kb import PlanSource, load_plan
+from jyuso_kb.namespaces import JY
+
+UOZU = "https://w3id.org/jyuso-kb/data/uozu/"
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = cli.main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def write_variant(tmp_path: Path, uozu: PlanSource, drop: list[tuple[str, str | None, str | None]]) -> Path:
+    """The 魚津市 data as one Turtle file, minus the triples matching each (subject, predicate, object) pattern."""
+    graph = Graph()
+    graph += uozu.data
+    for s, p, o in drop:
+        pattern = (URIRef(UOZU + s), JY[p] if p else None, URIRef(o) if o else None)
+        assert (pattern[0], pattern[1], pattern[2]) in graph or list(graph.triples(pattern)), pattern
+        graph.remove(pattern)
+    path = tmp_path / "revision.ttl"
+    graph.serialize(path, format="turtle")
+    return path
+
+
+def test_validate_embedded_plan_conforms(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "validate")
+    assert code == 0
+    assert out.strip() == "適合: 計画はすべての要件を満たしています。"
+
+
+def test_validate_folder_of_the_plan(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "validate", str(resources.municipality_dir()))
+    assert code == 0
+
+
+def test_dropping_a_programs_department_names_it(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, uozu: PlanSource
+) -> None:
+    path = write_variant(tmp_path, uozu, [("prog-outreach", "responsibleDepartment", None)])
+    code, out, _ = run(capsys, "validate", str(path))
+    assert code == 1
+    assert "[違反] uozu:prog-outreach (アウトリーチ等を通じた継続的支援事業)" in out
+    assert "要件: 事業に所管課がないか、所管課が既知の課ではありません。" in out
+    assert "直し方: jy:responsibleDepartment で所管課(jy:Department)を指定してください。" in out
+    assert "形状: jysh:ProgramDepartment" in out
+
+
+def test_dropping_a_programs_legal_item_names_it(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, uozu: PlanSource
+) -> None:
+    path = write_variant(tmp_path, uozu, [("prog-chiiki-katsudo-center", "implementsProvision", None)])
+    code, out, _ = run(capsys, "validate", "--json", str(path))
+    assert code == 1
+    report = json.loads(out)
+    found = {(f["focus"], f["shape"], f["message"]) for f in report["findings"] if f["severity"] == "violation"}
+    assert found == {
+        (
+            "uozu:prog-chiiki-katsudo-center",
+            "jysh:ProgramLegalItem",
+            "事業に根拠となる社会福祉法第106条の4第2項の号(法令の項目)がありません。",
+        )
+    }
+
+
+def test_dropping_the_whole_item_4_program(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, uozu: PlanSource
+) -> None:
+    path = write_variant(tmp_path, uozu, [("prog-outreach", None, None)])
+    code, out, _ = run(capsys, "validate", str(path))
+    assert code == 1
+    assert "[違反] law:a106-4-p2-i4 (第106条の4第2項第4号)" in out
+    assert "要件: 社会福祉法第106条の4第2項第4号 を実施する事業が計画にありません。" in out
+
+
+def test_dropping_one_contractor(capsys: pytest.CaptureFixture[str], tmp_path: Path, uozu: PlanSource) -> None:
+    path = write_variant(tmp_path, uozu, [("prog-jiritsu-soudan", "operator", None)])
+    code, out, _ = run(capsys, "validate", str(path))
+    assert code == 1
+    assert "[違反] uozu:prog-jiritsu-soudan (自立相談支援事業)" in out
+    assert "要件: 委託で実施する事業に委託先(実施主体)がありません。" in out
+
+
+def test_dropping_a_contractors_definition_is_an_undefined_reference(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, uozu: PlanSource
+) -> None:
+    path = write_variant(tmp_path, uozu, [("org-ayuminosato", None, None)])
+    code, out, _ = run(capsys, "validate", str(path))
+    assert code == 1
+    assert "品質チェック undefined-reference: 定義されていない対象への参照" in out
+    assert "uozu:prog-shogaisha-soudan jy:operator uozu:org-ayuminosato" in out
+
+
+def test_turtle_syntax_error_exits_2_with_file_and_line(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    bad = tmp_path / "bad.ttl"
+    bad.write_text('@prefix jy: <https://w3id.org/jyuso-kb/ontology#> .\n\njy:a jy:b "x" \njy:c jy:d jy:e .\n', "utf-8")
+    code, out, err = run(capsys, "validate", str(bad))
+    assert code == 2
+    assert out == ""
+    assert "エラー: Turtle の構文エラー(行 4)" in err
+    assert f"場所: {bad}:4" in err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "code_text"),
+    [
+        ("plan.rdf", '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaa">]><r/>', "この形式(.rdf)は読み込めません。"),
+        ("plan.jsonld", '{"@context": "http://127.0.0.1:9/ctx.jsonld", "@id": "x"}', "外部の @context"),
+        ("plan.jsonld", '{"@context": "/etc/passwd", "@id": "x"}', "外部の @context"),
+        ("plan.jsonld", '{"@context": {"@import": "http://127.0.0.1:9/"}, "@id": "x"}', "外部の @context"),
+        ("plan.jsonld", '{"@context": {', "JSON の構文エラー(行 1)"),
+        ("missing.ttl", None, "ファイルが見つかりません。"),
+    ],
+)
+def test_bad_input_exits_2(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, name: str, content: str | None, code_text: str
+) -> None:
+    path = tmp_path / name
+    if content is not None:
+        path.write_text(content, "utf-8")
+    code, _, err = run(capsys, "validate", str(path))
+    assert code == 2
+    assert code_text in err
+    assert "Traceback" not in err
+
+
+class Canary:
+    """A loopback listener that counts connections: nothing we parse may reach it."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen()
+        self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        self.hits = 0
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._loop, daemon=True)
+        self.thread.start()
+
+    def _loop(self) -> None:
+        while not self.stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except TimeoutError:
+                continue
+            self.hits += 1
+            conn.close()
+
+    def close(self) -> int:
+        self.stop.set()
+        self.thread.join()
+        self.sock.close()
+        return self.hits
+
+
+def test_owl_imports_and_remote_iris_are_never_followed(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    canary = Canary()
+    shutil.copytree(resources.municipality_dir(), tmp_path / "plan")
+    (tmp_path / "plan" / "imports.ttl").write_text(
+        "@prefix owl: <http://www.w3.org/2002/07/owl#> .\n"
+        f"<urn:x> a owl:Ontology ; owl:imports <http://127.0.0.1:{canary.port}/evil.ttl> , <file:///etc/passwd> .\n",
+        "utf-8",
+    )
+    code, _, _ = run(capsys, "validate", str(tmp_path / "plan"))
+    code_check, _, _ = run(capsys, "check", "--data", str(tmp_path / "plan"))
+    assert canary.close() == 0
+    assert (code, code_check) == (0, 0)
+
+
+def test_export_turtle_reparses_to_the_plan(capsys: pytest.CaptureFixture[str], uozu: PlanSource) -> None:
+    code, out, _ = run(capsys, "export", "--format", "ttl")
+    assert code == 0
+    assert isomorphic(Graph().parse(data=out, format="turtle"), uozu.data)
+
+
+def test_export_jsonld_validates_again(capsys: pytest.CaptureFixture[str], tmp_path: Path, uozu: PlanSource) -> None:
+    code, out, _ = run(capsys, "export", "--format", "jsonld")
+    assert code == 0
+    path = tmp_path / "plan.jsonld"
+    path.write_text(out, "utf-8")
+    assert isomorphic(load_plan([path]).data, uozu.data)
+    assert run(capsys, "validate", str(path))[0] == 0
+
+
+def test_export_csv_is_the_program_catalog(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "export", "--format", "csv")
+    lines = out.splitlines()
+    assert code == 0
+    assert lines[0] == (
+        "id,label,label_en,legal_basis,pillar,component,target_group,activities,implementation,operators,"
+        "departments,fields,new,source"
+    )
+    assert len(lines) == 13
+    assert lines[7].startswith("prog-sanka-shien,社会参加支援事業,")
+    assert lines[7].endswith(",社会福祉課,属性不問,true,4.(2)")
+
+
+@pytest.mark.parametrize(
+    ("cell", "safe"), [("=1+1", "'=1+1"), ("+81", "'+81"), ("-x", "'-x"), ("@SUM", "'@SUM"), ("ok", "ok")]
+)
+def test_csv_cells_cannot_be_formulas(cell: str, safe: str) -> None:
+    assert csv_cell(cell) == safe
+
+
+def test_programs_json_contract(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "programs", "--json")
+    programs = json.loads(out)["programs"]
+    assert code == 0
+    assert [p["id"] for p in programs][:4] == [
+        "prog-chiiki-houkatsu",
+        "prog-shogaisha-soudan",
+        "prog-riyosha-shien",
+        "prog-jiritsu-soudan",
+    ]
+    contract = {"id", "label", "legal_basis", "pillar", "target_group", "activities", "implementation", "operators"}
+    contract |= {"departments", "new", "source"}
+    for program in programs:
+        assert contract <= set(program)
+    kosodate = next(p for p in programs if p["id"] == "prog-chiiki-kosodate-kyoten")
+    assert kosodate["implementation"] == "直営及び委託"
+    assert [o["label"] for o in kosodate["operators"]] == [
+        "子育て支援センター「のびのび」",
+        "子育て支援センター「にこにこ」",
+        "児童センター親子教室",
+    ]
+    assert kosodate["departments"] == [
+        {"id": "dept-kodomo", "label": "こども課"},
+        {"id": "dept-kenko-center", "label": "健康センター"},
+    ]
+
+
+def test_check_runs_every_quality_check(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "check", "--json")
+    report = json.loads(out)
+    assert code == 0
+    assert report["conforms"] is True
+    assert report["owl"]["consistent"] is True
+    assert [c["name"] for c in report["checks"] if not c["passed"]] == []
+    assert report["counts"]["実施事業"] == 12
+    assert report["counts"]["連携マトリクスのセル"] == 48
+
+
+def test_hermit_finds_an_inconsistent_plan(uozu: PlanSource) -> None:
+    broken = uozu.merged()
+    broken.add((URIRef(UOZU + "prog-outreach"), JY.implementationMode, JY["mode-commissioned"]))
+    assert consistency.check(broken).consistent is False
+    assert consistency.check(uozu.merged()).consistent is True
+
+
+def test_validation_keeps_shapes_out_of_the_data_and_ignores_shapes_in_uploads(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, uozu: PlanSource
+) -> None:
+    shutil.copytree(resources.municipality_dir(), tmp_path / "plan")
+    (tmp_path / "plan" / "evil-shape.ttl").write_text(
+        "@prefix sh: <http://www.w3.org/ns/shacl#> .\n@prefix jy: <https://w3id.org/jyuso-kb/ontology#> .\n"
+        "<urn:evil> a sh:NodeShape ; sh:targetClass jy:ImplementingProgram ;\n"
+        "    sh:property [ sh:path jy:nothing ; sh:minCount 1 ] .\n",
+        "utf-8",
+    )
+    size = len(uozu.data)
+    assert run(capsys, "validate", str(tmp_path / "plan"))[0] == 0
+    assert len(uozu.data) == size
+
+
+def test_console_script_exit_codes_without_traceback(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.ttl"
+    bad.write_text("this is not turtle", "utf-8")
+    exe = Path(sys.executable).with_name("jyuso-kb")
+    done = subprocess.run([str(exe), "validate", str(bad)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    done = subprocess.run([str(exe), "nonsense"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
