@@ -30,7 +30,8 @@ def _members(shape: str) -> set[str]:
     """The shape and the named property shapes it holds (their findings are reported under their own name)."""
     shapes = validation.shapes_graph()
     node = shapes.namespace_manager.expand_curie(shape)
-    held = {shapes.namespace_manager.normalizeUri(p) for p in shapes.objects(node, SH.property) if isinstance(p, URIRef)}
+    nm = shapes.namespace_manager
+    held = {nm.normalizeUri(p) for p in shapes.objects(node, SH.property) if isinstance(p, URIRef)}
     return {shape} | held
 
 
