@@ -10,12 +10,13 @@ import json
 import subprocess
 import sys
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from rdflib import RDF, RDFS
 
-from . import __version__, catalog, consistency, export, quality, validation
+from . import __version__, catalog, consistency, export, quality, routing, routing_index, validation
 from .errors import InputError
 from .kb import PlanSource, load_embedded, load_plan
 from .namespaces import JY
@@ -148,6 +149,87 @@ def counts(graph: Any) -> dict[str, int]:
     return out
 
 
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as err:
+        raise InputError("bad_date", f"日付 {text!r} を読めません。", "--as-of", "YYYY-MM-DD の形で指定してください。") from err
+
+
+def _member(text: str) -> routing.Member:
+    age_text, _, needs = text.partition(":")
+    if not age_text.strip().isdigit():
+        raise InputError("bad_member", "世帯員は「年齢:ニーズ,ニーズ」の形で指定してください。", "--member", "例: 82:親の介護")
+    return routing.Member(int(age_text), tuple(n for n in needs.split(",") if n.strip()))
+
+
+def cmd_route(args: argparse.Namespace) -> int:
+    consent = {"yes": True, "no": False, None: None}[args.consent]
+    household = routing.Household(
+        needs=tuple(args.need or ()),
+        members=tuple(_member(m) for m in args.member or ()),
+        consent=consent,
+        as_of=_date(args.as_of) if args.as_of else None,
+    )
+    index = routing_index.build(_plan(args.data))
+    answer = routing.route(index, household)
+    if args.json:
+        _dump(answer)
+    else:
+        sys.stdout.write(render_route(answer))
+    return EXIT_OK
+
+
+def render_route(answer: dict[str, Any]) -> str:
+    """The route answer as a readable Japanese text."""
+    consent = {"yes": "同意あり", "no": "同意なし", "unknown": "同意不明"}[answer["consent"]]
+    lines = [f"基準日: {answer['as_of']}({answer['fiscal_year']}年度)  本人同意: {consent}"]
+    lines.append("ニーズ: " + "、".join(f"{n['input']} → {n['label']}" for n in answer["needs"]))
+    if answer["unmatched"]:
+        lines.append("認識できなかった入力: " + "、".join(answer["unmatched"]))
+    sections = (
+        ("事業", answer["programs"]),
+        ("担当課", answer["departments"]),
+        ("相談機関", answer["bodies"]),
+        ("会議", answer["meetings"]),
+        ("準備中(この年度は未実施)", answer["planned"]),
+    )
+    for title, items in sections:
+        if not items:
+            continue
+        lines.append("")
+        lines.append(f"■ {title}")
+        for item in items:
+            extra = ""
+            if item.get("legal_basis"):
+                extra = f"  [{'、'.join(item['legal_basis'])}]"
+            if item.get("functions"):
+                extra += f"  機能: {'、'.join(item['functions'])}"
+            if item.get("status"):
+                extra += f"  状況: {item['status']}"
+            lines.append(f"・{item['label']}({item.get('role') or item.get('kind', '')}){extra}")
+            for why in item["why"]:
+                cite = "、".join([f"計画{why['section']}", *why["legal_item"]])
+                lines.append(f"    なぜ: {why['text']}({cite}、ルール {why['rule']})")
+    return "\n".join(lines) + "\n"
+
+
+def cmd_who_handles(args: argparse.Namespace) -> int:
+    index = routing_index.build(_plan(args.data))
+    answer = routing.who_handles(index, args.text)
+    if args.json:
+        _dump(answer)
+        return EXIT_OK
+    if not answer["results"]:
+        sys.stdout.write(f"「{args.text}」に当てはまる担当課が見つかりませんでした。言い換えてお試しください。\n")
+    for rank, result in enumerate(answer["results"], 1):
+        matched = "、".join(
+            f"「{m['text']}」→{m['need_label']}" + (f"(業務: {m['duty']})" if m["duty"] else "") for m in result["matched"]
+        )
+        sys.stdout.write(f"{rank}. {result['department']['label']}  スコア {result['score']}  {matched}\n")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="jyuso-kb", description="重層的支援体制整備事業 実施計画の知識ベース (jyuso-kb)"
@@ -170,6 +252,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.add_argument("--data", nargs="+")
     p.set_defaults(func=cmd_programs)
+
+    p = sub.add_parser("route", help="世帯のニーズから、つなぐ事業・課・会議を答える")
+    p.add_argument("--need", action="append", help="ニーズ(日本語またはニーズID)。複数指定できる")
+    p.add_argument("--member", action="append", help="世帯員「年齢:ニーズ,ニーズ」(例: 82:親の介護)")
+    p.add_argument("--consent", choices=["yes", "no"], help="本人同意(省略時は不明)")
+    p.add_argument("--as-of", help="基準日 YYYY-MM-DD(省略時は今日)")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--data", nargs="+")
+    p.set_defaults(func=cmd_route)
+
+    p = sub.add_parser("who-handles", help="住民の言葉の質問から担当課を順位付けて答える")
+    p.add_argument("text", help="質問(例: 隣の空き家が心配)")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--data", nargs="+")
+    p.set_defaults(func=cmd_who_handles)
 
     p = sub.add_parser("check", help="すべての品質チェック(SHACL、OWL 一貫性、完全性)")
     p.add_argument("--json", action="store_true")

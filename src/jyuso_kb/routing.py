@@ -1,0 +1,339 @@
+"""Answering "who handles this?" from the compiled index: household routing and free-text who-handles.
+
+Pure functions of (index, request): nothing is logged or stored; the request never leaves memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from .errors import InputError
+from .routing_index import Routing, RoutingIndex, Target
+from .textmatch import Label
+
+MAX_NEEDS = 30
+MAX_TEXT = 200
+MAX_MEMBERS = 20
+CONSENT_VALUES = {True: "yes", False: "no", None: "unknown"}
+CONSENT_JA = {"yes": "同意あり", "no": "同意なし", "unknown": "同意不明"}
+
+
+@dataclass(frozen=True)
+class Member:
+    age: int | None = None
+    needs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Household:
+    """A household as the clerk describes it. ``consent``: True, False or None (unknown)."""
+
+    needs: tuple[str, ...] = ()
+    members: tuple[Member, ...] = ()
+    consent: bool | None = None
+    as_of: date | None = None
+
+
+@dataclass
+class _Hit:
+    target: Target
+    roles: list[str] = field(default_factory=list)
+    functions: list[str] = field(default_factory=list)
+    why: list[dict[str, Any]] = field(default_factory=list)
+
+
+def fiscal_year(day: date) -> int:
+    """Japanese fiscal year (April–March) as a Gregorian year: 2025-03-31 → 2024."""
+    return day.year if day.month >= 4 else day.year - 1
+
+
+def resolve_need(index: RoutingIndex, text: str) -> tuple[str, str] | None:
+    """(need IRI, how it matched) for one input: an id (need:hikikomori / hikikomori) or Japanese text."""
+    raw = text.strip()
+    key = raw.removeprefix("need:")
+    if key in index.need_ids:
+        return index.need_ids[key], "id"
+    if raw in index.needs:
+        return raw, "id"
+    for labels in _candidates(index, raw):
+        if labels:
+            best = max(labels, key=lambda lab: (lab.weight, len(lab.text), lab.target))
+            return best.target, best.original
+    return None
+
+
+def _candidates(index: RoutingIndex, text: str) -> Iterator[tuple[Label, ...]]:
+    """Ways of reading the text, most literal first: whole label, longest label inside, label around, similar."""
+    yield index.matcher.exact(text)
+    hits = index.matcher.find_all(text)
+    if hits:
+        longest = max(len(h.label.text) for h in hits)
+        yield tuple(h.label for h in hits if len(h.label.text) == longest)
+    yield index.matcher.containing(text)
+    yield index.matcher.similar(text)
+
+
+def _validate(household: Household) -> None:
+    texts = list(household.needs) + [n for m in household.members for n in m.needs]
+    if len(texts) > MAX_NEEDS:
+        raise InputError("too_many_needs", f"ニーズは{MAX_NEEDS}件までです。", "needs", "世帯の主な困りごとに絞ってください。")
+    if not texts:
+        raise InputError("no_needs", "ニーズが指定されていません。", "needs", "困りごとを1つ以上入力してください。")
+    if len(household.members) > MAX_MEMBERS:
+        raise InputError("too_many_members", f"世帯員は{MAX_MEMBERS}人までです。", "members", "")
+    for text in texts:
+        if not isinstance(text, str) or not text.strip() or len(text) > MAX_TEXT:
+            raise InputError(
+                "bad_need", f"ニーズは1〜{MAX_TEXT}文字の文字列で指定してください。", "needs", "短い言葉で入力してください。"
+            )
+    for member in household.members:
+        if member.age is not None and not 0 <= member.age <= 130:
+            raise InputError("bad_age", "年齢は0〜130の整数で指定してください。", "members.age", "")
+
+
+def route(index: RoutingIndex, household: Household, today: date | None = None) -> dict[str, Any]:
+    """The route answer (a public contract shared by CLI and API)."""
+    _validate(household)
+    as_of = household.as_of or today or date.today()
+    year = fiscal_year(as_of)
+    consent = CONSENT_VALUES[household.consent]
+    texts = list(household.needs) + [n for m in household.members for n in m.needs]
+    needs: list[dict[str, str]] = []
+    unmatched: list[str] = []
+    found: dict[str, list[str]] = {}
+    for text in texts:
+        resolved = resolve_need(index, text)
+        if resolved is None:
+            unmatched.append(text)
+            continue
+        iri, matched = resolved
+        need = index.needs[iri]
+        needs.append({"input": text, "id": need.id, "label": need.label, "matched": matched})
+        found.setdefault(iri, []).append(text)
+    ages = [m.age for m in household.members if m.age is not None]
+    fields = {f for iri in found for f in index.needs[iri].scheme_fields}
+    unserved = [iri for iri in found if iri not in index.served]
+
+    programs: dict[str, _Hit] = {}
+    triggers: dict[str, list[str]] = {}
+    planned: dict[str, _Hit] = {}
+    others: dict[str, _Hit] = {}
+
+    def accept(routing: Routing, trigger: list[str]) -> bool:
+        if routing.valid_from and as_of < routing.valid_from:
+            return False
+        if routing.valid_until and as_of > routing.valid_until:
+            return False
+        target = index.targets[routing.target]
+        operating = target.operating_years is None or year in target.operating_years
+        bucket = programs if target.kind == "program" and operating else planned if target.kind == "program" else others
+        if target.kind == "meeting" and not operating:
+            bucket = planned
+        hit = bucket.setdefault(target.iri, _Hit(target))
+        if routing.role and routing.role not in hit.roles:
+            hit.roles.append(routing.role)
+        if routing.via_function:
+            name = index.labels.get(routing.via_function, "")
+            if name and name not in hit.functions:
+                hit.functions.append(name)
+        hit.why.append(_why(index, routing, trigger, consent, year))
+        for need in trigger:
+            if need not in triggers.setdefault(target.iri, []):
+                triggers[target.iri].append(need)
+        return bucket is not planned
+
+    for iri in found:
+        for routing in index.per_need.get(iri, ()):
+            accept(routing, [index.needs[iri].id])
+    recommended = set(programs) | set(others)
+    need_ids = [index.needs[i].id for i in found]
+    pending = list(index.household)
+    changed = True
+    while changed:
+        changed = False
+        for routing in list(pending):
+            if not _holds(routing, len(fields), bool(unserved), consent, ages, recommended):
+                continue
+            pending.remove(routing)
+            if routing.unserved:
+                trigger = [index.needs[i].id for i in unserved]
+            elif routing.after is not None:
+                trigger = triggers.get(routing.after, need_ids)
+            else:
+                trigger = need_ids
+            if accept(routing, trigger):
+                recommended.add(routing.target)
+                changed = True
+
+    return {
+        "as_of": as_of.isoformat(),
+        "fiscal_year": year,
+        "plan": index.plan_label,
+        "consent": consent,
+        "needs": needs,
+        "unmatched": unmatched,
+        "programs": [_program(h) for h in _ordered(programs)],
+        "departments": [_department(h) for h in _ordered(others) if h.target.kind == "department"],
+        "bodies": [_simple(h) for h in _ordered(others) if h.target.kind == "body"],
+        "meetings": [_simple(h) for h in _ordered(others) if h.target.kind == "meeting"],
+        "planned": [_planned(h, year) for h in _ordered(planned)],
+    }
+
+
+def _holds(
+    routing: Routing, fields: int, unserved: bool, consent: str, ages: list[int], recommended: set[str]
+) -> bool:
+    if routing.min_fields is not None and fields < routing.min_fields:
+        return False
+    if routing.unserved and not unserved:
+        return False
+    if routing.consent is not None and consent not in routing.consent:
+        return False
+    if routing.min_age is not None and not any(a >= routing.min_age for a in ages):
+        return False
+    if routing.max_age is not None and not any(a <= routing.max_age for a in ages):
+        return False
+    return routing.after is None or routing.after in recommended
+
+
+def _why(index: RoutingIndex, routing: Routing, trigger: list[str], consent: str, year: int) -> dict[str, Any]:
+    rule = index.rules.get(routing.rule)
+    target = index.targets[routing.target]
+    values = {
+        "need": "」「".join(index.needs[index.need_ids[t]].label for t in trigger if t in index.need_ids),
+        "target": target.label,
+        "via": index.labels.get(routing.via_need or "", ""),
+        "field": index.labels.get(routing.via_field or "", ""),
+        "duty": index.labels.get(routing.via_duty or "", ""),
+        "function": index.labels.get(routing.via_function or "", ""),
+        "condition": routing.condition,
+        "component": routing.role,
+        "after": index.labels.get(routing.after or "", ""),
+        "from": routing.valid_from.isoformat() if routing.valid_from else "",
+        "until": routing.valid_until.isoformat() if routing.valid_until else "",
+        "successor": index.labels.get(routing.successor or "", ""),
+    }
+    text = rule.explain if rule else ""
+    for key, value in values.items():
+        text = text.replace("{" + key + "}", value)
+    why: dict[str, Any] = {
+        "rule": routing.rule,
+        "needs": trigger,
+        "section": routing.section,
+        "legal_item": list(routing.legal),
+        "text": text,
+    }
+    if routing.condition:
+        why["condition"] = routing.condition
+    if routing.consent is not None and consent == "unknown":
+        why["condition"] = f"{routing.condition}(現在: {CONSENT_JA[consent]})"
+    return why
+
+
+def _ordered(hits: dict[str, _Hit]) -> list[_Hit]:
+    return sorted(hits.values(), key=lambda h: (h.target.order, h.target.id))
+
+
+def _program(hit: _Hit) -> dict[str, Any]:
+    t = hit.target
+    return {
+        "id": t.id,
+        "label": t.label,
+        "legal_basis": list(t.legal_basis),
+        "role": "、".join(hit.roles),
+        "departments": [{"id": i, "label": lab} for i, lab in t.departments],
+        "operators": [{"id": i, "label": lab} for i, lab in t.operators],
+        "source": t.source,
+        "why": hit.why,
+    }
+
+
+def _department(hit: _Hit) -> dict[str, Any]:
+    t = hit.target
+    return {
+        "id": t.id,
+        "label": t.label,
+        "role": "、".join(hit.roles),
+        "functions": hit.functions or list(t.functions),
+        "why": hit.why,
+    }
+
+
+def _simple(hit: _Hit) -> dict[str, Any]:
+    t = hit.target
+    out: dict[str, Any] = {"id": t.id, "label": t.label, "role": "、".join(hit.roles), "why": hit.why}
+    if t.legal_basis:
+        out["legal_basis"] = list(t.legal_basis)
+    return out
+
+
+def _planned(hit: _Hit, year: int) -> dict[str, Any]:
+    t = hit.target
+    status = t.status_by_year.get(year, "予定なし")
+    starts = sorted(y for y in (t.operating_years or ()) if y > year)
+    return {
+        "id": t.id,
+        "label": t.label,
+        "kind": t.kind,
+        "role": "、".join(hit.roles),
+        "status": status,
+        "operating_from_fiscal_year": starts[0] if starts else None,
+        "legal_basis": list(t.legal_basis),
+        "why": hit.why,
+    }
+
+
+def who_handles(index: RoutingIndex, query: str) -> dict[str, Any]:
+    """Departments ranked for a question as residents phrase it, with what matched and a score."""
+    text = query.strip()
+    if not text or len(text) > MAX_TEXT:
+        raise InputError("bad_query", f"質問は1〜{MAX_TEXT}文字で入力してください。", "q", "短い言葉で入力してください。")
+    labels = index.matcher.find_with_fuzzy(text)
+    if not labels:
+        labels = list(index.matcher.similar(text))
+    scores: dict[str, float] = {}
+    matched: dict[str, list[dict[str, str]]] = {}
+    seen: set[tuple[str, str]] = set()
+    for lab in labels:
+        need = index.needs[lab.target]
+        for routing in index.per_need.get(lab.target, ()):
+            target = index.targets[routing.target]
+            if target.kind != "department":
+                continue
+            key = (target.iri, need.iri)
+            weight = lab.weight * len(lab.text) * (1.0 if routing.via_need == need.iri else 0.8)
+            if key in seen:
+                continue
+            seen.add(key)
+            scores[target.iri] = scores.get(target.iri, 0.0) + weight
+            matched.setdefault(target.iri, []).append(
+                {
+                    "text": lab.original,
+                    "need": need.id,
+                    "need_label": need.label,
+                    "duty": index.labels.get(routing.via_duty or "", ""),
+                }
+            )
+    total = sum(scores.values()) or 1.0
+    ranked = sorted(scores, key=lambda iri: (-scores[iri], index.targets[iri].order))
+    return {
+        "query": query,
+        "results": [
+            {
+                "department": {"id": index.targets[iri].id, "label": index.targets[iri].label},
+                "matched": matched[iri],
+                "score": round(scores[iri] / total, 3),
+            }
+            for iri in ranked
+        ],
+        "unmatched": [] if labels else [query],
+    }
+
+
+def household_from_texts(
+    needs: Sequence[str], consent: bool | None = None, as_of: date | None = None, members: Sequence[Member] = ()
+) -> Household:
+    return Household(tuple(needs), tuple(members), consent, as_of)

@@ -1,0 +1,339 @@
+"""Compiling the reasoned plan into plain, read-only Python indexes (once at load).
+
+Requests are answered from these indexes only: no SPARQL and no rdflib on the request path.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from types import MappingProxyType
+
+from rdflib import RDF, RDFS, SKOS, Graph, Literal, URIRef
+from rdflib.term import Node
+
+from .catalog import label, local_id
+from .kb import PlanSource
+from .namespaces import JY
+from .reasoning import Reasoned, reason
+from .textmatch import Label, LabelMatcher, normalize, spelling_table
+
+KIND_OF_CLASS = {
+    JY.ImplementingProgram: "program",
+    JY.Department: "department",
+    JY.Meeting: "meeting",
+    JY.SupportBody: "body",
+}
+CONSENT = {JY["consent-yes"]: "yes", JY["consent-no"]: "no", JY["consent-unknown"]: "unknown"}
+
+
+@dataclass(frozen=True)
+class Target:
+    """A programme, department, meeting or support body that an answer can name."""
+
+    iri: str
+    id: str
+    kind: str
+    label: str
+    label_en: str
+    order: int
+    legal_basis: tuple[str, ...] = ()
+    departments: tuple[tuple[str, str], ...] = ()
+    operators: tuple[tuple[str, str], ...] = ()
+    functions: tuple[str, ...] = ()
+    source: str = ""
+    operating_years: frozenset[int] | None = None
+    status_by_year: MappingProxyType[int, str] = field(default_factory=lambda: MappingProxyType({}))
+
+
+@dataclass(frozen=True)
+class Routing:
+    """One derived routing fact, with its conditions (see ontology/routing.ttl)."""
+
+    rule: str
+    target: str
+    role: str
+    for_need: str | None
+    after: str | None
+    via_need: str | None
+    via_duty: str | None
+    via_field: str | None
+    via_function: str | None
+    successor: str | None
+    min_fields: int | None
+    unserved: bool
+    consent: frozenset[str] | None
+    min_age: int | None
+    max_age: int | None
+    valid_from: date | None
+    valid_until: date | None
+    condition: str
+    section: str
+    legal: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Need:
+    iri: str
+    id: str
+    label: str
+    label_en: str
+    fields: frozenset[str]
+    scheme_fields: frozenset[str]
+    compound: bool
+
+
+@dataclass(frozen=True)
+class RuleInfo:
+    id: str
+    intent: str
+    explain: str
+
+
+@dataclass(frozen=True)
+class RoutingIndex:
+    plan_label: str
+    plan_revision: str
+    period: tuple[int, int]
+    needs: MappingProxyType[str, Need]
+    need_ids: MappingProxyType[str, str]
+    per_need: MappingProxyType[str, tuple[Routing, ...]]
+    household: tuple[Routing, ...]
+    targets: MappingProxyType[str, Target]
+    labels: MappingProxyType[str, str]
+    rules: MappingProxyType[str, RuleInfo]
+    served: frozenset[str]
+    matcher: LabelMatcher
+
+
+def _int(graph: Graph, node: Node, prop: URIRef) -> int | None:
+    value = graph.value(node, prop)
+    return int(value.toPython()) if isinstance(value, Literal) else None
+
+
+def _date(graph: Graph, node: Node, prop: URIRef) -> date | None:
+    value = graph.value(node, prop)
+    if isinstance(value, Literal) and isinstance(value.toPython(), date):
+        result: date = value.toPython()
+        return result
+    return None
+
+
+def _str(graph: Graph, node: Node, prop: URIRef) -> str | None:
+    value = graph.value(node, prop)
+    return str(value) if value is not None else None
+
+
+def _kind(graph: Graph, node: Node) -> str | None:
+    for cls, kind in KIND_OF_CLASS.items():
+        if (node, RDF.type, cls) in graph:
+            return kind
+    return None
+
+
+def _section_number(graph: Graph, node: Node) -> str:
+    sections = sorted(graph.objects(node, JY.source), key=lambda s: (_int(graph, s, JY.order) or 0, str(s)))
+    return str(graph.value(sections[0], JY.sectionNumber) or "") if sections else ""
+
+
+def _target(graph: Graph, node: Node, kind: str) -> Target:
+    functions: tuple[str, ...] = ()
+    legal: tuple[str, ...] = ()
+    departments: tuple[tuple[str, str], ...] = ()
+    operators: tuple[tuple[str, str], ...] = ()
+    if kind == "department":
+        cells = [
+            c
+            for c in graph.subjects(JY.department, node)
+            if (c, JY.participates, Literal(True)) in graph and (c, RDF.type, JY.CollaborationCell) in graph
+        ]
+        funcs = sorted({graph.value(c, JY.collaborationFunction) for c in cells}, key=lambda f: _int(graph, f, JY.order) or 0)
+        functions = tuple(label(graph, f) for f in funcs)
+    if kind == "program":
+        provisions = sorted(graph.objects(node, JY.implementsProvision), key=lambda p: _int(graph, p, JY.order) or 0)
+        legal = tuple(str(graph.value(p, JY.citation)) for p in provisions)
+        ordered = sorted(graph.objects(node, JY.responsibleDepartment), key=lambda d: _int(graph, d, JY.order) or 0)
+        departments = tuple((local_id(d), label(graph, d)) for d in ordered)
+        ops = sorted(graph.objects(node, JY.operator), key=lambda o: (_int(graph, o, JY.order) or 0, str(o)))
+        operators = tuple((local_id(o), label(graph, o)) for o in ops)
+    if kind == "meeting":
+        basis = sorted(graph.objects(node, JY.legalBasis), key=lambda p: _int(graph, p, JY.order) or 0)
+        legal = tuple(str(graph.value(p, JY.citation)) for p in basis)
+    years = {int(y.toPython()) for y in graph.objects(node, JY.operatingInYear)}
+    scheduled = {int(y.toPython()) for y in graph.objects(node, JY.scheduledInYear)}
+    return Target(
+        iri=str(node),
+        id=local_id(node),
+        kind=kind,
+        label=label(graph, node),
+        label_en=label(graph, node, "en"),
+        order=_int(graph, node, JY.order) or 10_000,
+        legal_basis=legal,
+        departments=departments,
+        operators=operators,
+        functions=functions,
+        source=_section_number(graph, node),
+        operating_years=frozenset(years) if scheduled else None,
+        status_by_year=MappingProxyType(_statuses(graph, node)),
+    )
+
+
+def _statuses(graph: Graph, node: Node) -> dict[int, str]:
+    """Fiscal year → the schedule's status labels for the rows naming this target (directly or by component)."""
+    rows = set(graph.subjects(JY.scheduleSubject, node))
+    component = graph.value(node, JY.component)
+    if component is not None:
+        rows |= set(graph.subjects(JY.scheduleSubject, component))
+    out: dict[int, list[str]] = {}
+    for row in rows:
+        for entry in graph.objects(row, JY.entry):
+            year = _int(graph, entry, JY.fiscalYear)
+            if year is not None:
+                for status in graph.objects(entry, JY.status):
+                    out.setdefault(year, []).append(label(graph, status))
+    return {y: "・".join(sorted(set(v))) for y, v in out.items()}
+
+
+def _routing(graph: Graph, node: Node) -> Routing:
+    consent = frozenset(CONSENT[c] for c in graph.objects(node, JY.whenConsent) if c in CONSENT)
+    legal_nodes = sorted(graph.objects(node, JY.legalBasis), key=lambda p: _int(graph, p, JY.order) or 0)
+    sections = sorted(graph.objects(node, JY.source), key=lambda s: _int(graph, s, JY.order) or 0)
+    return Routing(
+        rule=local_id(graph.value(node, JY.byRule)),
+        target=str(graph.value(node, JY.recommends)),
+        role=str(graph.value(node, JY.role) or ""),
+        for_need=_str(graph, node, JY.forNeed),
+        after=_str(graph, node, JY.afterRecommending),
+        via_need=_str(graph, node, JY.viaNeed),
+        via_duty=_str(graph, node, JY.viaDuty),
+        via_field=_str(graph, node, JY.viaField),
+        via_function=_str(graph, node, JY.viaFunction),
+        successor=_str(graph, node, JY.succeededBy),
+        min_fields=_int(graph, node, JY.whenDistinctFieldsAtLeast),
+        unserved=graph.value(node, JY.whenUnservedNeed) == Literal(True),
+        consent=consent or None,
+        min_age=_int(graph, node, JY.whenMemberAgeAtLeast),
+        max_age=_int(graph, node, JY.whenMemberAgeAtMost),
+        valid_from=_date(graph, node, JY.validFrom),
+        valid_until=_date(graph, node, JY.validUntil),
+        condition=str(graph.value(node, JY.conditionText) or ""),
+        section="、".join(str(graph.value(s, JY.sectionNumber)) for s in sections),
+        legal=tuple(str(graph.value(p, JY.citation)) for p in legal_nodes),
+    )
+
+
+def _need_labels(graph: Graph, need: Node) -> list[tuple[str, float]]:
+    out = []
+    for prop, weight in ((SKOS.prefLabel, 1.0), (SKOS.altLabel, 0.9), (SKOS.hiddenLabel, 0.8)):
+        for value in graph.objects(need, prop):
+            if isinstance(value, Literal) and value.language in ("ja", None):
+                out.append((str(value), weight))
+    return out
+
+
+def _most_specific(graph: Graph, routings: list[Routing]) -> list[Routing]:
+    """One routing per (rule, need, target): the one whose via_need is closest to the need in the thesaurus."""
+    best: dict[tuple[str, str, str], tuple[int, Routing]] = {}
+    for routing in routings:
+        key = (routing.rule, routing.for_need or "", routing.target)
+        distance = _distance(graph, routing.for_need, routing.via_need)
+        current = best.get(key)
+        if current is None or (distance, routing.via_need or "", routing.via_duty or "") < (
+            current[0],
+            current[1].via_need or "",
+            current[1].via_duty or "",
+        ):
+            best[key] = (distance, routing)
+    return [r for _, r in sorted(best.values(), key=lambda item: (item[1].rule, item[1].target, item[1].for_need or ""))]
+
+
+def _distance(graph: Graph, need: str | None, via: str | None) -> int:
+    """Steps along skos:broader from the need to the concept the target serves (0: the need itself)."""
+    if need is None or via is None or need == via:
+        return 0
+    frontier, seen = {URIRef(need)}, set()
+    for steps in range(1, 20):
+        frontier = {b for n in frontier for b in graph.objects(n, SKOS.broader)} - seen
+        if URIRef(via) in frontier:
+            return steps
+        seen |= frontier
+    return 99
+
+
+def compile_index(reasoned: Reasoned) -> RoutingIndex:
+    graph = reasoned.graph
+    spellings = spelling_table(graph)
+    scheme_fields = {str(f) for f in graph.subjects(JY.schemeField, Literal(True))}
+    need_nodes = set(graph.subjects(RDF.type, JY.Need)) | set(graph.subjects(RDF.type, JY.CompoundNeed))
+    needs: dict[str, Need] = {}
+    labels: list[Label] = []
+    for node in need_nodes:
+        fields = frozenset(str(f) for f in graph.objects(node, JY.field))
+        needs[str(node)] = Need(
+            iri=str(node),
+            id=local_id(node),
+            label=_pref(graph, node, "ja"),
+            label_en=_pref(graph, node, "en"),
+            fields=fields,
+            scheme_fields=frozenset(fields & scheme_fields),
+            compound=(node, RDF.type, JY.CompoundNeed) in graph,
+        )
+        for text, weight in _need_labels(graph, node):
+            labels.append(Label(normalize(text, spellings), text, str(node), weight))
+    routings = [_routing(graph, r) for r in graph.subjects(RDF.type, JY.Routing)]
+    targets: dict[str, Target] = {}
+    for iri in {r.target for r in routings} | {r.after for r in routings if r.after}:
+        node = URIRef(iri)
+        kind = _kind(graph, node)
+        if kind is not None:
+            targets[iri] = _target(graph, node, kind)
+    per_need: dict[str, list[Routing]] = {}
+    household: list[Routing] = []
+    for routing in _most_specific(graph, routings):
+        if routing.target not in targets:
+            continue
+        if routing.for_need is None:
+            household.append(routing)
+        else:
+            per_need.setdefault(routing.for_need, []).append(routing)
+    served = frozenset(
+        need for need, rs in per_need.items() if any(targets[r.target].kind == "program" for r in rs)
+    )
+    names: dict[str, str] = {}
+    for node in graph.subjects(RDFS.label, None):
+        if isinstance(node, URIRef):
+            names[str(node)] = label(graph, node)
+    plan = next(iter(graph.subjects(RDF.type, JY.Plan)), None)
+    period = (
+        (_int(graph, plan, JY.startFiscalYear) or 0, _int(graph, plan, JY.endFiscalYear) or 0) if plan else (0, 0)
+    )
+    rules = {
+        local_id(r): RuleInfo(local_id(r), str(graph.value(r, RDFS.comment) or ""), str(graph.value(r, JY.explanation) or ""))
+        for r in graph.subjects(RDF.type, JY.Rule)
+    }
+    return RoutingIndex(
+        plan_label=label(graph, plan) if plan else "",
+        plan_revision=str(graph.value(plan, JY.adopted) or "") if plan else "",
+        period=period,
+        needs=MappingProxyType(needs),
+        need_ids=MappingProxyType({n.id: n.iri for n in needs.values()}),
+        per_need=MappingProxyType({k: tuple(v) for k, v in per_need.items()}),
+        household=tuple(household),
+        targets=MappingProxyType(targets),
+        labels=MappingProxyType(names),
+        rules=MappingProxyType(rules),
+        served=served,
+        matcher=LabelMatcher(labels, spellings),
+    )
+
+
+def _pref(graph: Graph, node: Node, lang: str) -> str:
+    for value in graph.objects(node, SKOS.prefLabel):
+        if isinstance(value, Literal) and value.language == lang:
+            return str(value)
+    return label(graph, node, lang)
+
+
+def build(plan: PlanSource) -> RoutingIndex:
+    """load → reason → index: everything expensive, once."""
+    return compile_index(reason(plan.merged()))
