@@ -20,15 +20,14 @@ Each file holds a list of cases::
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
 from jyuso_kb import routing
-from jyuso_kb.routing_index import RoutingIndex, build
 from jyuso_kb.kb import PlanSource
+from jyuso_kb.routing_index import RoutingIndex, build
 
 from .conftest import TESTS
 
@@ -53,9 +52,7 @@ def household(case: dict[str, Any]) -> routing.Household:
     as_of = case.get("as_of")
     return routing.Household(
         needs=tuple(case.get("needs") or ()),
-        members=tuple(
-            routing.Member(m.get("age"), tuple(m.get("needs") or ())) for m in case.get("members") or ()
-        ),
+        members=tuple(routing.Member(m.get("age"), tuple(m.get("needs") or ())) for m in case.get("members") or ()),
         consent=case.get("consent"),
         as_of=as_of if isinstance(as_of, date) else date.fromisoformat(as_of) if as_of else None,
     )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -153,13 +154,17 @@ def _date(text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError as err:
-        raise InputError("bad_date", f"日付 {text!r} を読めません。", "--as-of", "YYYY-MM-DD の形で指定してください。") from err
+        raise InputError(
+            "bad_date", f"日付 {text!r} を読めません。", "--as-of", "YYYY-MM-DD の形で指定してください。"
+        ) from err
 
 
 def _member(text: str) -> routing.Member:
     age_text, _, needs = text.partition(":")
     if not age_text.strip().isdigit():
-        raise InputError("bad_member", "世帯員は「年齢:ニーズ,ニーズ」の形で指定してください。", "--member", "例: 82:親の介護")
+        raise InputError(
+            "bad_member", "世帯員は「年齢:ニーズ,ニーズ」の形で指定してください。", "--member", "例: 82:親の介護"
+        )
     return routing.Member(int(age_text), tuple(n for n in needs.split(",") if n.strip()))
 
 
@@ -224,9 +229,32 @@ def cmd_who_handles(args: argparse.Namespace) -> int:
         sys.stdout.write(f"「{args.text}」に当てはまる担当課が見つかりませんでした。言い換えてお試しください。\n")
     for rank, result in enumerate(answer["results"], 1):
         matched = "、".join(
-            f"「{m['text']}」→{m['need_label']}" + (f"(業務: {m['duty']})" if m["duty"] else "") for m in result["matched"]
+            f"「{m['text']}」→{m['need_label']}" + (f"(業務: {m['duty']})" if m["duty"] else "")
+            for m in result["matched"]
         )
         sys.stdout.write(f"{rank}. {result['department']['label']}  スコア {result['score']}  {matched}\n")
+    return EXIT_OK
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import logging
+
+    import uvicorn
+
+    if args.data:
+        os.environ["JYUSO_KB_DATA"] = os.pathsep.join(args.data)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    uvicorn.run(
+        "jyuso_kb.api:app_factory",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        access_log=False,
+        log_level="info",
+        server_header=False,
+        date_header=True,
+    )
     return EXIT_OK
 
 
@@ -267,6 +295,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.add_argument("--data", nargs="+")
     p.set_defaults(func=cmd_who_handles)
+
+    p = sub.add_parser("serve", help="Web API を起動する(組み込みの魚津市の計画)")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--workers", type=int, default=1, help="プロセス数")
+    p.add_argument("--data", nargs="+", help="計画のファイルまたはフォルダ(省略時は魚津市)")
+    p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("check", help="すべての品質チェック(SHACL、OWL 一貫性、完全性)")
     p.add_argument("--json", action="store_true")

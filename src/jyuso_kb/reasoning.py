@@ -8,16 +8,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
+from pathlib import Path as FilePath
+from typing import Any
 
-from rdflib import RDF, RDFS, Graph, Literal, Namespace, URIRef
+from rdflib import RDF, RDFS, Graph, Literal, Namespace, URIRef, Variable
+from rdflib.paths import Path
 from rdflib.plugins.sparql import prepareQuery
+from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.plugins.sparql.sparql import Query
 
 from . import resources
 from .namespaces import JY
 
 RULE = Namespace("https://w3id.org/jyuso-kb/rules/")
+Key = tuple[URIRef, URIRef | None]  # (predicate, class for rdf:type patterns; None: any object)
 MAX_ROUNDS = 20
 
 
@@ -30,6 +34,8 @@ class Rule:
     example: str
     explain: str
     query: Query
+    reads: frozenset[Key] | None
+    writes: frozenset[Key]
 
     @property
     def iri(self) -> URIRef:
@@ -51,7 +57,7 @@ def _headers(text: str) -> dict[str, str]:
     return out
 
 
-def load_rule(path: Path) -> Rule:
+def load_rule(path: FilePath) -> Rule:
     text = path.read_text(encoding="utf-8")
     head = _headers(text)
     missing = [k for k in ("id", "intent", "section", "legal", "example") if not head.get(k)]
@@ -62,6 +68,7 @@ def load_rule(path: Path) -> Rule:
     query = prepareQuery(text)
     if query.algebra.name != "ConstructQuery":
         raise RuleError(f"{path.name}: a rule must be a SPARQL CONSTRUCT")
+    reads, writes = _predicates(query)
     return Rule(
         id=head["id"],
         intent=head["intent"],
@@ -70,7 +77,54 @@ def load_rule(path: Path) -> Rule:
         example=head["example"],
         explain=head.get("explain", ""),
         query=query,
+        reads=reads,
+        writes=writes,
     )
+
+
+def _path_iris(node: Any) -> set[URIRef]:
+    if isinstance(node, URIRef):
+        return {node}
+    if isinstance(node, Path):
+        return {iri for value in vars(node).values() for iri in _path_iris(value)}
+    if isinstance(node, list | tuple):
+        return {iri for value in node for iri in _path_iris(value)}
+    return set()
+
+
+def _keys(predicate: Any, obj: Any) -> set[Key]:
+    """What a triple pattern reads or writes: (rdf:type, Class) for typed patterns, (predicate, None) otherwise."""
+    if predicate == RDF.type:
+        return {(RDF.type, obj if isinstance(obj, URIRef) else None)}
+    return {(iri, None) for iri in _path_iris(predicate)}
+
+
+def _predicates(query: Query) -> tuple[frozenset[Key] | None, frozenset[Key]]:
+    """Keys a rule reads (None: anything, when a predicate is a variable) and the keys its template writes."""
+    template = query.algebra["template"] if "template" in query.algebra.keys() else ()
+    writes = frozenset(k for t in template for k in _keys(t[1], t[2]))
+    reads: set[Key] = set()
+    stack: list[Any] = [query.algebra["p"]]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, CompValue):
+            for triple in node["triples"] if "triples" in node.keys() else ():
+                if isinstance(triple[1], Variable):
+                    return None, writes
+                reads |= _keys(triple[1], triple[2])
+            stack.extend(node.values())
+        elif isinstance(node, list | tuple):
+            stack.extend(node)
+    return frozenset(reads), writes
+
+
+def _affected(reads: frozenset[Key] | None, changed: set[Key]) -> bool:
+    if reads is None:
+        return True
+    for predicate, cls in reads:
+        if (predicate, cls) in changed or (cls is None and any(p == predicate for p, _ in changed)):
+            return True
+    return False
 
 
 @lru_cache(maxsize=1)
@@ -107,12 +161,18 @@ def reason(base: Graph, all_rules: tuple[Rule, ...] | None = None) -> Reasoned:
         graph.bind(prefix, namespace, override=False)
     graph += rule_graph(chosen)
     start = len(graph)
+    pending = list(chosen)
     for rounds in range(1, MAX_ROUNDS + 1):
-        before = len(graph)
-        for rule in chosen:
+        changed: set[Key] = set()
+        for rule in pending:
             derived = graph.query(rule.query).graph
-            if derived is not None:
-                graph += derived
-        if len(graph) == before:
+            if derived is None:
+                continue
+            before = len(graph)
+            graph += derived
+            if len(graph) > before:
+                changed |= {k for _, p, o in derived for k in _keys(p, o)}
+        pending = [rule for rule in chosen if _affected(rule.reads, changed)]
+        if not pending:
             return Reasoned(graph, rounds, len(graph) - start)
     raise RuleError(f"rules did not reach a fixpoint in {MAX_ROUNDS} rounds")

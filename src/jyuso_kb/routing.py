@@ -79,7 +79,9 @@ def _candidates(index: RoutingIndex, text: str) -> Iterator[tuple[Label, ...]]:
 def _validate(household: Household) -> None:
     texts = list(household.needs) + [n for m in household.members for n in m.needs]
     if len(texts) > MAX_NEEDS:
-        raise InputError("too_many_needs", f"ニーズは{MAX_NEEDS}件までです。", "needs", "世帯の主な困りごとに絞ってください。")
+        raise InputError(
+            "too_many_needs", f"ニーズは{MAX_NEEDS}件までです。", "needs", "世帯の主な困りごとに絞ってください。"
+        )
     if not texts:
         raise InputError("no_needs", "ニーズが指定されていません。", "needs", "困りごとを1つ以上入力してください。")
     if len(household.members) > MAX_MEMBERS:
@@ -87,7 +89,10 @@ def _validate(household: Household) -> None:
     for text in texts:
         if not isinstance(text, str) or not text.strip() or len(text) > MAX_TEXT:
             raise InputError(
-                "bad_need", f"ニーズは1〜{MAX_TEXT}文字の文字列で指定してください。", "needs", "短い言葉で入力してください。"
+                "bad_need",
+                f"ニーズは1〜{MAX_TEXT}文字の文字列で指定してください。",
+                "needs",
+                "短い言葉で入力してください。",
             )
     for member in household.members:
         if member.age is not None and not 0 <= member.age <= 130:
@@ -183,9 +188,7 @@ def route(index: RoutingIndex, household: Household, today: date | None = None) 
     }
 
 
-def _holds(
-    routing: Routing, fields: int, unserved: bool, consent: str, ages: list[int], recommended: set[str]
-) -> bool:
+def _holds(routing: Routing, fields: int, unserved: bool, consent: str, ages: list[int], recommended: set[str]) -> bool:
     if routing.min_fields is not None and fields < routing.min_fields:
         return False
     if routing.unserved and not unserved:
@@ -290,7 +293,9 @@ def who_handles(index: RoutingIndex, query: str) -> dict[str, Any]:
     """Departments ranked for a question as residents phrase it, with what matched and a score."""
     text = query.strip()
     if not text or len(text) > MAX_TEXT:
-        raise InputError("bad_query", f"質問は1〜{MAX_TEXT}文字で入力してください。", "q", "短い言葉で入力してください。")
+        raise InputError(
+            "bad_query", f"質問は1〜{MAX_TEXT}文字で入力してください。", "q", "短い言葉で入力してください。"
+        )
     labels = index.matcher.find_with_fuzzy(text)
     if not labels:
         labels = list(index.matcher.similar(text))

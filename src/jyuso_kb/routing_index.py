@@ -147,7 +147,10 @@ def _target(graph: Graph, node: Node, kind: str) -> Target:
             for c in graph.subjects(JY.department, node)
             if (c, JY.participates, Literal(True)) in graph and (c, RDF.type, JY.CollaborationCell) in graph
         ]
-        funcs = sorted({graph.value(c, JY.collaborationFunction) for c in cells}, key=lambda f: _int(graph, f, JY.order) or 0)
+        funcs = sorted(
+            {f for c in cells for f in graph.objects(c, JY.collaborationFunction)},
+            key=lambda f: _int(graph, f, JY.order) or 0,
+        )
         functions = tuple(label(graph, f) for f in funcs)
     if kind == "program":
         provisions = sorted(graph.objects(node, JY.implementsProvision), key=lambda p: _int(graph, p, JY.order) or 0)
@@ -159,8 +162,8 @@ def _target(graph: Graph, node: Node, kind: str) -> Target:
     if kind == "meeting":
         basis = sorted(graph.objects(node, JY.legalBasis), key=lambda p: _int(graph, p, JY.order) or 0)
         legal = tuple(str(graph.value(p, JY.citation)) for p in basis)
-    years = {int(y.toPython()) for y in graph.objects(node, JY.operatingInYear)}
-    scheduled = {int(y.toPython()) for y in graph.objects(node, JY.scheduledInYear)}
+    years = {int(y) for y in graph.objects(node, JY.operatingInYear) if isinstance(y, Literal)}
+    scheduled = {int(y) for y in graph.objects(node, JY.scheduledInYear) if isinstance(y, Literal)}
     return Target(
         iri=str(node),
         id=local_id(node),
@@ -195,11 +198,13 @@ def _statuses(graph: Graph, node: Node) -> dict[int, str]:
 
 
 def _routing(graph: Graph, node: Node) -> Routing:
-    consent = frozenset(CONSENT[c] for c in graph.objects(node, JY.whenConsent) if c in CONSENT)
-    legal_nodes = sorted(graph.objects(node, JY.legalBasis), key=lambda p: _int(graph, p, JY.order) or 0)
-    sections = sorted(graph.objects(node, JY.source), key=lambda s: _int(graph, s, JY.order) or 0)
+    consent = frozenset(
+        CONSENT[c] for c in graph.objects(node, JY.whenConsent) if isinstance(c, URIRef) and c in CONSENT
+    )
+    legal_nodes = sorted(graph.objects(node, JY.citesLegalItem), key=lambda p: _int(graph, p, JY.order) or 0)
+    sections = sorted(graph.objects(node, JY.citesSection), key=lambda s: _int(graph, s, JY.order) or 0)
     return Routing(
-        rule=local_id(graph.value(node, JY.byRule)),
+        rule=local_id(graph.value(node, JY.byRule) or URIRef("")),
         target=str(graph.value(node, JY.recommends)),
         role=str(graph.value(node, JY.role) or ""),
         for_need=_str(graph, node, JY.forNeed),
@@ -244,14 +249,17 @@ def _most_specific(graph: Graph, routings: list[Routing]) -> list[Routing]:
             current[1].via_duty or "",
         ):
             best[key] = (distance, routing)
-    return [r for _, r in sorted(best.values(), key=lambda item: (item[1].rule, item[1].target, item[1].for_need or ""))]
+    return [
+        r for _, r in sorted(best.values(), key=lambda item: (item[1].rule, item[1].target, item[1].for_need or ""))
+    ]
 
 
 def _distance(graph: Graph, need: str | None, via: str | None) -> int:
     """Steps along skos:broader from the need to the concept the target serves (0: the need itself)."""
     if need is None or via is None or need == via:
         return 0
-    frontier, seen = {URIRef(need)}, set()
+    frontier: set[Node] = {URIRef(need)}
+    seen: set[Node] = set()
     for steps in range(1, 20):
         frontier = {b for n in frontier for b in graph.objects(n, SKOS.broader)} - seen
         if URIRef(via) in frontier:
@@ -296,19 +304,17 @@ def compile_index(reasoned: Reasoned) -> RoutingIndex:
             household.append(routing)
         else:
             per_need.setdefault(routing.for_need, []).append(routing)
-    served = frozenset(
-        need for need, rs in per_need.items() if any(targets[r.target].kind == "program" for r in rs)
-    )
+    served = frozenset(need for need, rs in per_need.items() if any(targets[r.target].kind == "program" for r in rs))
     names: dict[str, str] = {}
     for node in graph.subjects(RDFS.label, None):
         if isinstance(node, URIRef):
             names[str(node)] = label(graph, node)
     plan = next(iter(graph.subjects(RDF.type, JY.Plan)), None)
-    period = (
-        (_int(graph, plan, JY.startFiscalYear) or 0, _int(graph, plan, JY.endFiscalYear) or 0) if plan else (0, 0)
-    )
+    period = (_int(graph, plan, JY.startFiscalYear) or 0, _int(graph, plan, JY.endFiscalYear) or 0) if plan else (0, 0)
     rules = {
-        local_id(r): RuleInfo(local_id(r), str(graph.value(r, RDFS.comment) or ""), str(graph.value(r, JY.explanation) or ""))
+        local_id(r): RuleInfo(
+            local_id(r), str(graph.value(r, RDFS.comment) or ""), str(graph.value(r, JY.explanation) or "")
+        )
         for r in graph.subjects(RDF.type, JY.Rule)
     }
     return RoutingIndex(

@@ -1,0 +1,599 @@
+"""The web API (FastAPI): everything the CLI answers, the service catalog, SPARQL and validation.
+
+Safe by default: one JSON error shape, no request body or query string in any log or error, body and query-string
+limits before any parsing, uploads restricted to Turtle and JSON-LD, SPARQL in killable worker processes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import threading
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Body, FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from . import __version__, quality, resources, routing, validation
+from .diff import diff
+from .errors import InputError
+from .kb import PlanSource, load_embedded, load_plan
+from .service import Snapshot, build_snapshot, revision_of
+from .sparql_pool import GRAPH_TYPES, SELECT_TYPES, PoolBusy, SparqlPool
+from .uploads import MAX_BODY, UploadError, check_type, parse, precheck
+
+ACCESS_LOG = logging.getLogger("jyuso_kb.access")
+MAX_QUERY_STRING = 4096
+PRIVATE_PATHS = ("/v1/route", "/v1/who-handles", "/v1/validate")
+CATALOG_PATHS = (
+    "/v1/needs",
+    "/v1/programs",
+    "/v1/departments",
+    "/v1/meetings",
+    "/v1/matrix",
+    "/v1/schedule",
+    "/v1/legal-items",
+    "/v1/catalog",
+    "/v1/context.jsonld",
+    "/health",
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Read from the environment when the app is created (never at import)."""
+
+    data: tuple[Path, ...] = ()
+    sparql_workers: int = 2
+    sparql_timeout: float = 5.0
+    sparql_row_cap: int = 10_000
+    max_body: int = MAX_BODY
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        data = os.environ.get("JYUSO_KB_DATA", "")
+        return cls(
+            data=tuple(Path(p) for p in data.split(os.pathsep) if p),
+            sparql_workers=int(os.environ.get("JYUSO_KB_SPARQL_WORKERS", "2")),
+            sparql_timeout=float(os.environ.get("JYUSO_KB_SPARQL_TIMEOUT", "5")),
+            sparql_row_cap=int(os.environ.get("JYUSO_KB_SPARQL_ROW_CAP", "10000")),
+            max_body=int(os.environ.get("JYUSO_KB_MAX_BODY", str(MAX_BODY))),
+        )
+
+
+def error(
+    status: int, code: str, message: str, where: str = "", hint: str = "", headers: dict[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse(
+        {"error": {"code": code, "message": message, "where": where, "hint": hint}}, status_code=status, headers=headers
+    )
+
+
+class ErrorBody(BaseModel):
+    code: str = Field(examples=["not_found"])
+    message: str = Field(examples=["指定された事業は見つかりません。"])
+    where: str = Field(examples=["id"])
+    hint: str = Field(examples=["/v1/programs で一覧を確認してください。"])
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorBody
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorResponse, "description": "入力が正しくない"},
+    404: {"model": ErrorResponse, "description": "見つからない"},
+    413: {"model": ErrorResponse, "description": "本文が大きすぎる"},
+    422: {"model": ErrorResponse, "description": "入力の形が正しくない"},
+}
+
+Text = Annotated[str, StringConstraints(min_length=1, max_length=routing.MAX_TEXT)]
+
+
+class MemberIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    age: int | None = Field(default=None, ge=0, le=130, examples=[82])
+    needs: list[Text] = Field(default_factory=list, max_length=routing.MAX_NEEDS, examples=[["親の介護"]])
+
+
+class RouteIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"needs": ["親の介護", "ひきこもりの息子"], "consent": True, "as_of": "2025-10-01"},
+                {"needs": ["税金の滞納"], "members": [{"age": 45, "needs": ["仕事がない"]}], "consent": None},
+            ]
+        },
+    )
+    needs: list[Text] = Field(default_factory=list, max_length=routing.MAX_NEEDS)
+    members: list[MemberIn] = Field(default_factory=list, max_length=routing.MAX_MEMBERS)
+    consent: bool | None = None
+    as_of: date | None = None
+
+
+class WhoHandlesIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"q": "隣の空き家が心配"}]})
+    q: Text
+
+
+def _snapshot(request: Request) -> Snapshot:
+    snap: Snapshot = request.app.state.snapshot
+    return snap
+
+
+class Guard:
+    """ASGI middleware: query-string and body limits, revision header, no-store, CORS for the catalog, access log."""
+
+    def __init__(self, app: ASGIApp, max_body: int) -> None:
+        self.app = app
+        self.max_body = max_body
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        path: str = scope["path"]
+        status_box = {"status": 0}
+        snapshot: Snapshot | None = getattr(scope["app"].state, "snapshot", None) if "app" in scope else None
+
+        async def send_wrapped(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status_box["status"] = message["status"]
+                headers = list(message.get("headers", []))
+                if snapshot is not None:
+                    headers.append((b"x-plan-revision", snapshot.revision.encode()))
+                    headers.append((b"x-plan-adopted", snapshot.adopted.encode()))
+                headers.append((b"x-jyuso-kb-version", __version__.encode()))
+                if path.startswith(PRIVATE_PATHS):
+                    headers.append((b"cache-control", b"no-store"))
+                if path.startswith(CATALOG_PATHS) or path.startswith("/v1/sparql"):
+                    headers.append((b"access-control-allow-origin", b"*"))
+                message["headers"] = headers
+            await send(message)
+
+        try:
+            if len(scope.get("query_string", b"")) > MAX_QUERY_STRING:
+                await error(
+                    414, "query_too_long", "URL の問い合わせ文字列が長すぎます。", "query", "POST で送ってください。"
+                )(scope, receive, send_wrapped)
+                return
+            if scope["method"] == "OPTIONS" and path.startswith(CATALOG_PATHS):
+                await Response(
+                    status_code=204,
+                    headers={"access-control-allow-methods": "GET, OPTIONS", "access-control-allow-headers": "accept"},
+                )(scope, receive, send_wrapped)
+                return
+            declared = dict(scope.get("headers", [])).get(b"content-length")
+            if declared is not None and declared.isdigit() and int(declared) > self.max_body:
+                await self._too_large(scope, receive, send_wrapped)
+                return
+            body, complete = await self._read(receive)
+            if not complete:
+                await self._too_large(scope, receive, send_wrapped)
+                return
+            await self.app(scope, _replay(body), send_wrapped)
+        finally:
+            ACCESS_LOG.info(
+                "%s %s %s %.1fms", scope["method"], path, status_box["status"], (time.perf_counter() - started) * 1000
+            )
+
+    async def _read(self, receive: Receive) -> tuple[bytes, bool]:
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                return b"".join(chunks), True
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_body:
+                return b"", False
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                return b"".join(chunks), True
+
+    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
+        limit = f"{self.max_body // (1024 * 1024)} MiB"
+        await error(
+            413,
+            "body_too_large",
+            f"送信データが大きすぎます(上限 {limit})。",
+            "body",
+            "計画のデータだけを送ってください。",
+        )(scope, receive, send)
+
+
+def _replay(body: bytes) -> Receive:
+    sent = False
+
+    async def receive() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        await asyncio.sleep(3600)
+        return {"type": "http.disconnect"}
+
+    return receive
+
+
+STATUS_MESSAGES = {
+    404: ("not_found", "見つかりません。", "URL を確認してください。/docs に一覧があります。"),
+    405: ("method_not_allowed", "この方法(メソッド)は使えません。", "/docs で使える方法を確認してください。"),
+    406: ("not_acceptable", "指定された形式では返せません。", "Accept を確認してください。"),
+    415: ("unsupported_media_type", "この形式は受け付けません。", "Content-Type を確認してください。"),
+}
+
+
+def _validation_message(exc: RequestValidationError) -> tuple[str, str]:
+    errors = exc.errors()
+    first = errors[0] if errors else {}
+    kind = str(first.get("type", ""))
+    where = "body" if kind == "json_invalid" else ".".join(str(p) for p in first.get("loc", ()) if p != "body")
+    reasons = {
+        "json_invalid": "JSON の構文が正しくありません",
+        "missing": "必須の項目がありません",
+        "extra_forbidden": "未知の項目があります",
+        "too_long": "項目の数または文字数が多すぎます",
+        "string_too_long": "文字数が多すぎます",
+        "string_too_short": "空の文字列は使えません",
+        "date_from_datetime_parsing": "日付を読めません",
+        "date_parsing": "日付を読めません",
+        "date_from_datetime_inexact": "日付を読めません",
+        "greater_than_equal": "値が小さすぎます",
+        "less_than_equal": "値が大きすぎます",
+    }
+    reason = reasons.get(kind, "値の型または形式が正しくありません")
+    return f"入力が正しくありません: {where or '本文'}({reason})。", where
+
+
+def create_app(settings: Settings | None = None, plan: PlanSource | None = None) -> FastAPI:
+    """The app. The plan is loaded, reasoned and indexed at startup; SPARQL workers are forked then."""
+    config = settings or Settings.from_env()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        source = plan or (load_plan(list(config.data)) if config.data else load_embedded())
+        snapshot = build_snapshot(source)
+        quality.checks()
+        validation.shapes_graph()
+        app.state.snapshot = snapshot
+        pool = SparqlPool(snapshot.merged, config.sparql_workers, config.sparql_timeout, config.sparql_row_cap)
+        pool.start()
+        app.state.sparql = pool
+        app.state.validate_lock = threading.Lock()
+        try:
+            yield
+        finally:
+            pool.close()
+
+    app = FastAPI(
+        title="jyuso-kb",
+        version=__version__,
+        description="重層的支援体制整備事業 実施計画の知識ベース: 相談の振り分け、事業・課・会議の一覧、SPARQL、計画改定の検証。",
+        lifespan=lifespan,
+    )
+    app.add_middleware(Guard, max_body=config.max_body)
+
+    @app.exception_handler(RequestValidationError)
+    async def on_validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        message, where = _validation_message(exc)
+        return error(422, "invalid_input", message, where, "/docs のスキーマと例を確認してください。")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def on_http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code, message, hint = STATUS_MESSAGES.get(exc.status_code, ("http_error", "要求を処理できません。", ""))
+        return error(exc.status_code, code, message, request.url.path, hint)
+
+    @app.exception_handler(InputError)
+    async def on_input(request: Request, exc: InputError) -> JSONResponse:
+        return error(400, exc.code, exc.message, exc.where, exc.hint)
+
+    @app.exception_handler(UploadError)
+    async def on_upload(request: Request, exc: UploadError) -> JSONResponse:
+        return error(exc.status, exc.error.code, exc.error.message, exc.error.where, exc.error.hint)
+
+    @app.exception_handler(Exception)
+    async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+        logging.getLogger("jyuso_kb").error("unexpected error on %s: %s", request.url.path, type(exc).__name__)
+        return error(500, "internal", "内部エラーが発生しました。", "", "時間をおいて再度お試しください。")
+
+    _routes(app)
+    return app
+
+
+def _not_found(kind: str, where: str, list_path: str) -> JSONResponse:
+    return error(
+        404, "not_found", f"指定された{kind}は見つかりません。", where, f"{list_path} で一覧を確認してください。"
+    )
+
+
+def _routes(app: FastAPI) -> None:
+    @app.get("/health", tags=["service"])
+    async def health(request: Request) -> dict[str, Any]:
+        snap = _snapshot(request)
+        return {"status": "ok", "version": __version__, "revision": snap.revision, "plan": snap.index.plan_label}
+
+    @app.get("/v1/needs", tags=["catalog"])
+    async def needs(request: Request) -> dict[str, Any]:
+        return {"needs": list(_snapshot(request).needs)}
+
+    @app.post("/v1/route", tags=["routing"], responses=ERRORS)
+    async def route(request: Request, body: Annotated[RouteIn, Body()]) -> dict[str, Any]:
+        household = routing.Household(
+            needs=tuple(body.needs),
+            members=tuple(routing.Member(m.age, tuple(m.needs)) for m in body.members),
+            consent=body.consent,
+            as_of=body.as_of,
+        )
+        return routing.route(_snapshot(request).index, household)
+
+    @app.get("/v1/who-handles", tags=["routing"], responses=ERRORS)
+    async def who_handles(
+        request: Request, q: Annotated[Text, Query(description="住民の言葉の質問", examples=["隣の空き家が心配"])]
+    ) -> dict[str, Any]:
+        return routing.who_handles(_snapshot(request).index, q)
+
+    @app.post("/v1/who-handles", tags=["routing"], responses=ERRORS)
+    async def who_handles_post(request: Request, body: Annotated[WhoHandlesIn, Body()]) -> dict[str, Any]:
+        return routing.who_handles(_snapshot(request).index, body.q)
+
+    @app.get("/v1/programs", tags=["catalog"])
+    async def programs(request: Request) -> dict[str, Any]:
+        return {"programs": list(_snapshot(request).programs)}
+
+    @app.get("/v1/programs/{program_id}", tags=["catalog"], responses=ERRORS)
+    async def program(request: Request, program_id: str) -> Any:
+        found = _snapshot(request).program(program_id)
+        return found if found is not None else _not_found("事業", "program_id", "/v1/programs")
+
+    @app.get("/v1/departments", tags=["catalog"])
+    async def departments(request: Request) -> dict[str, Any]:
+        return {"departments": list(_snapshot(request).departments)}
+
+    @app.get("/v1/departments/{department_id}", tags=["catalog"], responses=ERRORS)
+    async def department(request: Request, department_id: str) -> Any:
+        found = _snapshot(request).department(department_id)
+        return found if found is not None else _not_found("課", "department_id", "/v1/departments")
+
+    @app.get("/v1/meetings", tags=["catalog"])
+    async def meetings(request: Request) -> dict[str, Any]:
+        return {"meetings": list(_snapshot(request).meetings)}
+
+    @app.get("/v1/meetings/{meeting_id}", tags=["catalog"], responses=ERRORS)
+    async def meeting(request: Request, meeting_id: str) -> Any:
+        found = _snapshot(request).meeting(meeting_id)
+        return found if found is not None else _not_found("会議", "meeting_id", "/v1/meetings")
+
+    @app.get("/v1/matrix", tags=["catalog"])
+    async def matrix(request: Request) -> dict[str, Any]:
+        return _snapshot(request).matrix
+
+    @app.get("/v1/schedule", tags=["catalog"])
+    async def schedule(request: Request) -> dict[str, Any]:
+        return _snapshot(request).schedule
+
+    @app.get("/v1/legal-items", tags=["catalog"])
+    async def legal_items(request: Request) -> dict[str, Any]:
+        return {"legal_items": list(_snapshot(request).legal_items)}
+
+    @app.get("/v1/context.jsonld", tags=["catalog"])
+    async def context() -> Response:
+        return Response(resources.jsonld_context_file().read_bytes(), media_type="application/ld+json")
+
+    @app.get(
+        "/v1/catalog",
+        tags=["catalog"],
+        responses={
+            200: {
+                "content": {"application/json": {}, "application/ld+json": {}, "text/turtle": {}, "text/csv": {}},
+                "description": "事業カタログ(Accept で形式を選ぶ。format= でも指定可)",
+            },
+            406: {"model": ErrorResponse},
+        },
+    )
+    async def catalog(
+        request: Request, format: Annotated[str | None, Query(pattern="^(json|jsonld|ttl|csv)$")] = None
+    ) -> Response:
+        snap = _snapshot(request)
+        chosen = format or _negotiate(request.headers.get("accept", ""), CATALOG_TYPES) or "json"
+        if chosen == "jsonld":
+            return Response(
+                snap.jsonld,
+                media_type="application/ld+json",
+                headers={"link": '</v1/context.jsonld>; rel="http://www.w3.org/ns/json-ld#context"'},
+            )
+        if chosen == "ttl":
+            return Response(snap.turtle, media_type="text/turtle; charset=utf-8")
+        if chosen == "csv":
+            return Response(
+                snap.csv,
+                media_type="text/csv; charset=utf-8",
+                headers={"content-disposition": 'attachment; filename="programs.csv"'},
+            )
+        return JSONResponse({"revision": snap.revision, "plan": snap.index.plan_label, "programs": list(snap.programs)})
+
+    @app.get("/v1/sparql", tags=["sparql"], responses=ERRORS)
+    async def sparql_get(
+        request: Request,
+        query: Annotated[
+            str,
+            Query(
+                min_length=1,
+                max_length=MAX_QUERY_STRING,
+                examples=[
+                    "SELECT ?p ?label WHERE { ?p a <https://w3id.org/jyuso-kb/ontology#ImplementingProgram> ; <http://www.w3.org/2000/01/rdf-schema#label> ?label }"
+                ],
+            ),
+        ],
+    ) -> Response:
+        return await _sparql(request, query)
+
+    @app.post(
+        "/v1/sparql",
+        tags=["sparql"],
+        responses=ERRORS,
+        openapi_extra={
+            "requestBody": {
+                "content": {
+                    "application/sparql-query": {"schema": {"type": "string"}},
+                    "application/x-www-form-urlencoded": {
+                        "schema": {"type": "object", "properties": {"query": {"type": "string"}}}
+                    },
+                }
+            }
+        },
+    )
+    async def sparql_post(request: Request) -> Response:
+        kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        raw = await request.body()
+        if kind == "application/sparql-update":
+            return error(
+                400,
+                "read_only",
+                "このエンドポイントは読み取り専用です(更新・LOAD はできません)。",
+                "body",
+                "SELECT / ASK / CONSTRUCT / DESCRIBE を使ってください。",
+            )
+        if kind == "application/sparql-query":
+            text = raw.decode("utf-8", errors="replace")
+        elif kind == "application/x-www-form-urlencoded":
+            from urllib.parse import parse_qs
+
+            form = parse_qs(raw.decode("utf-8", errors="replace"))
+            if "update" in form:
+                return error(
+                    400,
+                    "read_only",
+                    "このエンドポイントは読み取り専用です(更新・LOAD はできません)。",
+                    "update",
+                    "SELECT / ASK / CONSTRUCT / DESCRIBE を使ってください。",
+                )
+            text = (form.get("query") or [""])[0]
+        else:
+            return error(
+                415,
+                "unsupported_media_type",
+                "この形式は受け付けません。",
+                "Content-Type",
+                "application/sparql-query か application/x-www-form-urlencoded で送ってください。",
+            )
+        if not text.strip():
+            return error(400, "no_query", "クエリがありません。", "query", "query にSPARQLを入れてください。")
+        return await _sparql(request, text)
+
+    @app.post(
+        "/v1/validate",
+        tags=["revisions"],
+        responses={**ERRORS, 415: {"model": ErrorResponse}},
+        openapi_extra={
+            "requestBody": {
+                "content": {
+                    "text/turtle": {"schema": {"type": "string"}},
+                    "application/ld+json": {"schema": {"type": "object"}},
+                },
+                "required": True,
+            }
+        },
+    )
+    async def validate_revision(request: Request) -> dict[str, Any]:
+        kind = check_type(request.headers.get("content-type"))
+        body = await request.body()
+        precheck(body)
+        snap = _snapshot(request)
+        lock: threading.Lock = request.app.state.validate_lock
+        return await asyncio.to_thread(_validate_upload, body, kind, snap, lock)
+
+
+CATALOG_TYPES = {"application/json": "json", "application/ld+json": "jsonld", "text/turtle": "ttl", "text/csv": "csv"}
+
+
+def _negotiate(accept: str, offered: dict[str, str]) -> str | None:
+    """The first offered type in the client's Accept order (q-values respected; */* means the first offer)."""
+    choices = []
+    for position, part in enumerate(accept.split(",")):
+        pieces = [p.strip() for p in part.split(";")]
+        media, q = pieces[0].lower(), 1.0
+        for param in pieces[1:]:
+            if param.startswith("q="):
+                try:
+                    q = float(param[2:])
+                except ValueError:
+                    q = 0.0
+        choices.append((-q, position, media))
+    for _, _, media in sorted(choices):
+        if media in offered:
+            return offered[media]
+        if media in ("*/*", "application/*") and offered:
+            return next(iter(offered.values()))
+    return None
+
+
+async def _sparql(request: Request, text: str) -> Response:
+    pool: SparqlPool = request.app.state.sparql
+    accept = (
+        _negotiate(request.headers.get("accept", ""), {**{k: k for k in SELECT_TYPES}, **{k: k for k in GRAPH_TYPES}})
+        or ""
+    )
+    try:
+        outcome = await pool.run(text, accept)
+    except PoolBusy:
+        return error(
+            503,
+            "busy",
+            "問い合わせが混み合っています。",
+            "query",
+            "しばらくしてから再度お試しください。",
+            {"retry-after": "5"},
+        )
+    if outcome is None:
+        return error(
+            503,
+            "query_timeout",
+            f"クエリが時間制限({pool.timeout:g}秒)を超えたため中止しました。",
+            "query",
+            "条件を絞るか LIMIT を付けてください。",
+            {"retry-after": "5"},
+        )
+    if outcome.error is not None:
+        code, message, hint = outcome.error
+        return error(outcome.status, code, message, "query", hint)
+    headers = {"x-result-truncated": "true" if outcome.truncated else "false"}
+    return Response(outcome.body, status_code=outcome.status, media_type=outcome.content_type, headers=headers)
+
+
+def _validate_upload(body: bytes, kind: str, snap: Snapshot, lock: threading.Lock) -> dict[str, Any]:
+    uploaded = parse(body, kind)
+    revision = PlanSource(snap.plan.vocabulary, uploaded, "upload")
+    with lock:
+        report = validation.validate(revision)
+        failed = [r for r in quality.run(revision.merged()) if r.check.severity == "error" and not r.passed]
+    return {
+        "conforms": report.conforms and not failed,
+        "findings": [f.as_dict() for f in report.findings],
+        "checks": [r.as_dict() for r in failed],
+        "revision": revision_of(uploaded),
+        "active_revision": snap.revision,
+        "diff": diff(snap.plan.data, uploaded, snap.plan.vocabulary),
+    }
+
+
+def app_factory() -> FastAPI:
+    """For ``uvicorn --factory jyuso_kb.api:app_factory`` (used by ``jyuso-kb serve --workers N``)."""
+    return create_app()
+
+
+Handler = Callable[[Request], Awaitable[Response]]
