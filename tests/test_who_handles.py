@@ -41,4 +41,4 @@ def test_question_finds_the_department_first(item: dict[str, Any], index: Routin
 @pytest.mark.parametrize("text", ["xyzzy", "あいうえお", "🙂🙂🙂"])
 def test_unknown_input_is_reported_not_dropped(text: str, index: RoutingIndex) -> None:
     answer = routing.who_handles(index, text)
-    assert answer == {"query": text, "results": [], "unmatched": [text]}
+    assert answer == {"query": text, "results": [], "needs": [], "unmatched": [text]}

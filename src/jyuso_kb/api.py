@@ -7,6 +7,7 @@ limits before any parsing, uploads restricted to Turtle and JSON-LD, SPARQL in k
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 import threading
@@ -274,6 +275,10 @@ def create_app(settings: Settings | None = None, plan: PlanSource | None = None)
         pool = SparqlPool(snapshot.merged, config.sparql_workers, config.sparql_timeout, config.sparql_row_cap)
         pool.start()
         app.state.sparql = pool
+        # The plan's graphs and indexes live as long as the process: keep the cyclic GC from walking them on
+        # every full collection (a full walk stalled requests for 100–400 ms under load).
+        gc.collect()
+        gc.freeze()
         app.state.validate_lock = threading.Lock()
         try:
             yield
@@ -323,23 +328,25 @@ def _not_found(kind: str, where: str, list_path: str) -> JSONResponse:
 
 def _routes(app: FastAPI) -> None:
     @app.get("/health", tags=["service"])
-    async def health(request: Request) -> dict[str, Any]:
+    async def health(request: Request) -> JSONResponse:
         snap = _snapshot(request)
-        return {"status": "ok", "version": __version__, "revision": snap.revision, "plan": snap.index.plan_label}
+        return JSONResponse(
+            {"status": "ok", "version": __version__, "revision": snap.revision, "plan": snap.index.plan_label}
+        )
 
     @app.get("/v1/needs", tags=["catalog"])
     async def needs(request: Request) -> dict[str, Any]:
         return {"needs": list(_snapshot(request).needs)}
 
     @app.post("/v1/route", tags=["routing"], responses=ERRORS)
-    async def route(request: Request, body: Annotated[RouteIn, Body()]) -> dict[str, Any]:
+    async def route(request: Request, body: Annotated[RouteIn, Body()]) -> JSONResponse:
         household = routing.Household(
             needs=tuple(body.needs),
             members=tuple(routing.Member(m.age, tuple(m.needs)) for m in body.members),
             consent=body.consent,
             as_of=body.as_of,
         )
-        return routing.route(_snapshot(request).index, household)
+        return JSONResponse(routing.route(_snapshot(request).index, household))
 
     @app.get("/v1/who-handles", tags=["routing"], responses=ERRORS)
     async def who_handles(

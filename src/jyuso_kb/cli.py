@@ -228,10 +228,7 @@ def cmd_who_handles(args: argparse.Namespace) -> int:
     if not answer["results"]:
         sys.stdout.write(f"「{args.text}」に当てはまる担当課が見つかりませんでした。言い換えてお試しください。\n")
     for rank, result in enumerate(answer["results"], 1):
-        matched = "、".join(
-            f"「{m['text']}」→{m['need_label']}" + (f"(業務: {m['duty']})" if m["duty"] else "")
-            for m in result["matched"]
-        )
+        matched = "、".join(f"「{m['text']}」→{m['need_label']}({m['role']})" for m in result["matched"])
         sys.stdout.write(f"{rank}. {result['department']['label']}  スコア {result['score']}  {matched}\n")
     return EXIT_OK
 

@@ -8,10 +8,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import combinations
 from typing import Any
 
 from .errors import InputError
-from .routing_index import Routing, RoutingIndex, Target
+from .routing_index import Need, Routing, RoutingIndex, Target
 from .textmatch import Label
 
 MAX_NEEDS = 30
@@ -103,7 +104,7 @@ def route(index: RoutingIndex, household: Household, today: date | None = None) 
     """The route answer (a public contract shared by CLI and API)."""
     _validate(household)
     as_of = household.as_of or today or date.today()
-    year = fiscal_year(as_of)
+    year, notice = _plan_year(index, as_of)
     consent = CONSENT_VALUES[household.consent]
     texts = list(household.needs) + [n for m in household.members for n in m.needs]
     needs: list[dict[str, str]] = []
@@ -119,7 +120,7 @@ def route(index: RoutingIndex, household: Household, today: date | None = None) 
         needs.append({"input": text, "id": need.id, "label": need.label, "matched": matched})
         found.setdefault(iri, []).append(text)
     ages = [m.age for m in household.members if m.age is not None]
-    fields = {f for iri in found for f in index.needs[iri].scheme_fields}
+    field_count = fields_spanned([index.needs[iri] for iri in found])
     unserved = [iri for iri in found if iri not in index.served]
 
     programs: dict[str, _Hit] = {}
@@ -144,7 +145,7 @@ def route(index: RoutingIndex, household: Household, today: date | None = None) 
             name = index.labels.get(routing.via_function, "")
             if name and name not in hit.functions:
                 hit.functions.append(name)
-        hit.why.append(_why(index, routing, trigger, consent, year))
+        hit.why.append(_why(index, routing, trigger, consent))
         for need in trigger:
             if need not in triggers.setdefault(target.iri, []):
                 triggers[target.iri].append(need)
@@ -160,7 +161,7 @@ def route(index: RoutingIndex, household: Household, today: date | None = None) 
     while changed:
         changed = False
         for routing in list(pending):
-            if not _holds(routing, len(fields), bool(unserved), consent, ages, recommended):
+            if not _holds(routing, field_count, bool(unserved), consent, ages, recommended):
                 continue
             pending.remove(routing)
             if routing.unserved:
@@ -173,9 +174,9 @@ def route(index: RoutingIndex, household: Household, today: date | None = None) 
                 recommended.add(routing.target)
                 changed = True
 
-    return {
+    answer: dict[str, Any] = {
         "as_of": as_of.isoformat(),
-        "fiscal_year": year,
+        "fiscal_year": fiscal_year(as_of),
         "plan": index.plan_label,
         "consent": consent,
         "needs": needs,
@@ -186,6 +187,35 @@ def route(index: RoutingIndex, household: Household, today: date | None = None) 
         "meetings": [_simple(h) for h in _ordered(others) if h.target.kind == "meeting"],
         "planned": [_planned(h, year) for h in _ordered(planned)],
     }
+    if notice:
+        answer["notice"] = notice
+    return answer
+
+
+def _plan_year(index: RoutingIndex, as_of: date) -> tuple[int, str]:
+    """The fiscal year whose schedule applies; outside the plan period, the nearest year of it, with a notice."""
+    year = fiscal_year(as_of)
+    first, last = index.period
+    if not first or first <= year <= last:
+        return year, ""
+    nearest = min(max(year, first), last)
+    return nearest, (
+        f"基準日({as_of.isoformat()})は計画期間({first}〜{last}年度)の外です。{nearest}年度の予定で判断しました。"
+    )
+
+
+def fields_spanned(needs: Sequence[Need]) -> int:
+    """How many scheme fields the household spans: the fewest fields that together include every need;
+    a compound situation (8050, ダブルケア …) counts all of its fields."""
+    sets = [n.scheme_fields for n in needs if n.scheme_fields]
+    if not sets:
+        return 0
+    compound = max((len(n.scheme_fields) for n in needs if n.compound), default=0)
+    fields = sorted(set().union(*sets))
+    for size in range(1, len(fields) + 1):
+        if any(all(s & set(combo) for s in sets) for combo in combinations(fields, size)):
+            return max(size, compound)
+    return max(len(fields), compound)
 
 
 def _holds(routing: Routing, fields: int, unserved: bool, consent: str, ages: list[int], recommended: set[str]) -> bool:
@@ -202,26 +232,12 @@ def _holds(routing: Routing, fields: int, unserved: bool, consent: str, ages: li
     return routing.after is None or routing.after in recommended
 
 
-def _why(index: RoutingIndex, routing: Routing, trigger: list[str], consent: str, year: int) -> dict[str, Any]:
-    rule = index.rules.get(routing.rule)
-    target = index.targets[routing.target]
-    values = {
-        "need": "」「".join(index.needs[index.need_ids[t]].label for t in trigger if t in index.need_ids),
-        "target": target.label,
-        "via": index.labels.get(routing.via_need or "", ""),
-        "field": index.labels.get(routing.via_field or "", ""),
-        "duty": index.labels.get(routing.via_duty or "", ""),
-        "function": index.labels.get(routing.via_function or "", ""),
-        "condition": routing.condition,
-        "component": routing.role,
-        "after": index.labels.get(routing.after or "", ""),
-        "from": routing.valid_from.isoformat() if routing.valid_from else "",
-        "until": routing.valid_until.isoformat() if routing.valid_until else "",
-        "successor": index.labels.get(routing.successor or "", ""),
-    }
-    text = rule.explain if rule else ""
-    for key, value in values.items():
-        text = text.replace("{" + key + "}", value)
+def _why(index: RoutingIndex, routing: Routing, trigger: list[str], consent: str) -> dict[str, Any]:
+    text = routing.explanation
+    if "{need}" in text:
+        text = text.replace(
+            "{need}", "」「".join(index.needs[index.need_ids[t]].label for t in trigger if t in index.need_ids)
+        )
     why: dict[str, Any] = {
         "rule": routing.rule,
         "needs": trigger,
@@ -231,8 +247,8 @@ def _why(index: RoutingIndex, routing: Routing, trigger: list[str], consent: str
     }
     if routing.condition:
         why["condition"] = routing.condition
-    if routing.consent is not None and consent == "unknown":
-        why["condition"] = f"{routing.condition}(現在: {CONSENT_JA[consent]})"
+        if routing.consent is not None and consent == "unknown":
+            why["condition"] = f"{routing.condition}(現在: {CONSENT_JA[consent]})"
     return why
 
 
@@ -289,50 +305,53 @@ def _planned(hit: _Hit, year: int) -> dict[str, Any]:
     }
 
 
-def who_handles(index: RoutingIndex, query: str) -> dict[str, Any]:
-    """Departments ranked for a question as residents phrase it, with what matched and a score."""
+ROLE_WEIGHT = {"担当課": 1.0, "参加支援の連携先": 0.8, "所管課": 0.5}
+
+
+def who_handles(index: RoutingIndex, query: str, today: date | None = None) -> dict[str, Any]:
+    """Departments ranked for a question as residents phrase it, with what matched and a score.
+
+    Each need found in the text is routed like a one-need household; a department counts by its role
+    (担当課 > 参加支援の連携先 > 所管課) times how well the label matched (prefLabel > altLabel > hidden > similar).
+    """
     text = query.strip()
     if not text or len(text) > MAX_TEXT:
         raise InputError(
             "bad_query", f"質問は1〜{MAX_TEXT}文字で入力してください。", "q", "短い言葉で入力してください。"
         )
-    labels = index.matcher.find_with_fuzzy(text)
-    if not labels:
-        labels = list(index.matcher.similar(text))
+    labels = index.matcher.find_with_fuzzy(text) or list(index.matcher.similar(text))
+    best: dict[str, Label] = {}
+    for lab in labels:
+        if lab.target not in best or lab.weight > best[lab.target].weight:
+            best[lab.target] = lab
     scores: dict[str, float] = {}
     matched: dict[str, list[dict[str, str]]] = {}
-    seen: set[tuple[str, str]] = set()
-    for lab in labels:
-        need = index.needs[lab.target]
-        for routing in index.per_need.get(lab.target, ()):
-            target = index.targets[routing.target]
-            if target.kind != "department":
-                continue
-            key = (target.iri, need.iri)
-            weight = lab.weight * len(lab.text) * (1.0 if routing.via_need == need.iri else 0.8)
-            if key in seen:
-                continue
-            seen.add(key)
-            scores[target.iri] = scores.get(target.iri, 0.0) + weight
-            matched.setdefault(target.iri, []).append(
-                {
-                    "text": lab.original,
-                    "need": need.id,
-                    "need_label": need.label,
-                    "duty": index.labels.get(routing.via_duty or "", ""),
-                }
+    for need_iri, lab in best.items():
+        need = index.needs[need_iri]
+        answer = route(index, Household(needs=(need.id,)), today)
+        for dept in answer["departments"]:
+            roles = dept["role"].split("、")
+            weight = lab.weight * max(ROLE_WEIGHT.get(r, 0.5) for r in roles)
+            duty = next((w["text"] for w in dept["why"] if w["rule"].startswith("duty-")), "")
+            scores[dept["id"]] = scores.get(dept["id"], 0.0) + weight
+            matched.setdefault(dept["id"], []).append(
+                {"text": lab.original, "need": need.id, "need_label": need.label, "role": dept["role"], "why": duty}
             )
     total = sum(scores.values()) or 1.0
-    ranked = sorted(scores, key=lambda iri: (-scores[iri], index.targets[iri].order))
+    by_id = {t.id: t for t in index.targets.values() if t.kind == "department"}
+    ranked = sorted(scores, key=lambda d: (-scores[d], by_id[d].order))
     return {
         "query": query,
         "results": [
             {
-                "department": {"id": index.targets[iri].id, "label": index.targets[iri].label},
-                "matched": matched[iri],
-                "score": round(scores[iri] / total, 3),
+                "department": {"id": d, "label": by_id[d].label},
+                "matched": matched[d],
+                "score": round(scores[d] / total, 3),
             }
-            for iri in ranked
+            for d in ranked
+        ],
+        "needs": [
+            {"id": index.needs[n].id, "label": index.needs[n].label, "matched": lab.original} for n, lab in best.items()
         ],
         "unmatched": [] if labels else [query],
     }

@@ -5,7 +5,7 @@ Requests are answered from these indexes only: no SPARQL and no rdflib on the re
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from types import MappingProxyType
 
@@ -70,6 +70,7 @@ class Routing:
     condition: str
     section: str
     legal: tuple[str, ...]
+    explanation: str = ""
 
 
 @dataclass(frozen=True)
@@ -238,9 +239,9 @@ def _need_labels(graph: Graph, need: Node) -> list[tuple[str, float]]:
 
 def _most_specific(graph: Graph, routings: list[Routing]) -> list[Routing]:
     """One routing per (rule, need, target): the one whose via_need is closest to the need in the thesaurus."""
-    best: dict[tuple[str, str, str], tuple[int, Routing]] = {}
+    best: dict[tuple[str, str, str, str], tuple[int, Routing]] = {}
     for routing in routings:
-        key = (routing.rule, routing.for_need or "", routing.target)
+        key = (routing.rule, routing.for_need or "", routing.target, routing.after or "")
         distance = _distance(graph, routing.for_need, routing.via_need)
         current = best.get(key)
         if current is None or (distance, routing.via_need or "", routing.via_duty or "") < (
@@ -295,20 +296,27 @@ def compile_index(reasoned: Reasoned) -> RoutingIndex:
         kind = _kind(graph, node)
         if kind is not None:
             targets[iri] = _target(graph, node, kind)
+    names: dict[str, str] = {}
+    for node in graph.subjects(RDFS.label, None):
+        if isinstance(node, URIRef):
+            names[str(node)] = label(graph, node)
+    rules = {
+        local_id(r): RuleInfo(
+            local_id(r), str(graph.value(r, RDFS.comment) or ""), str(graph.value(r, JY.explanation) or "")
+        )
+        for r in graph.subjects(RDF.type, JY.Rule)
+    }
     per_need: dict[str, list[Routing]] = {}
     household: list[Routing] = []
-    for routing in _most_specific(graph, routings):
-        if routing.target not in targets:
+    for found in _most_specific(graph, routings):
+        if found.target not in targets:
             continue
+        routing = replace(found, explanation=_explain(rules, names, targets[found.target], found))
         if routing.for_need is None:
             household.append(routing)
         else:
             per_need.setdefault(routing.for_need, []).append(routing)
     served = frozenset(need for need, rs in per_need.items() if any(targets[r.target].kind == "program" for r in rs))
-    names: dict[str, str] = {}
-    for node in graph.subjects(RDFS.label, None):
-        if isinstance(node, URIRef):
-            names[str(node)] = label(graph, node)
     plan = next(iter(graph.subjects(RDF.type, JY.Plan)), None)
     period = (_int(graph, plan, JY.startFiscalYear) or 0, _int(graph, plan, JY.endFiscalYear) or 0) if plan else (0, 0)
     rules = {
@@ -331,6 +339,28 @@ def compile_index(reasoned: Reasoned) -> RoutingIndex:
         served=served,
         matcher=LabelMatcher(labels, spellings),
     )
+
+
+def _explain(rules: dict[str, RuleInfo], names: dict[str, str], target: Target, routing: Routing) -> str:
+    """The rule's explanation with everything but {need} filled in (the needs are the request's)."""
+    rule = rules.get(routing.rule)
+    values = {
+        "target": target.label,
+        "via": names.get(routing.via_need or "", ""),
+        "field": names.get(routing.via_field or "", ""),
+        "duty": names.get(routing.via_duty or "", ""),
+        "function": names.get(routing.via_function or "", ""),
+        "condition": routing.condition,
+        "component": routing.role,
+        "after": names.get(routing.after or "", ""),
+        "from": routing.valid_from.isoformat() if routing.valid_from else "",
+        "until": routing.valid_until.isoformat() if routing.valid_until else "",
+        "successor": names.get(routing.successor or "", ""),
+    }
+    text = rule.explain if rule else ""
+    for key, value in values.items():
+        text = text.replace("{" + key + "}", value)
+    return text
 
 
 def _pref(graph: Graph, node: Node, lang: str) -> str:

@@ -126,12 +126,16 @@ class LabelMatcher:
         return self._similar_norm(normalize(text, self.spellings), threshold)
 
     def _similar_norm(self, norm: str, threshold: float) -> tuple[Label, ...]:
-        """Labels whose character bigrams overlap the text's most (Dice coefficient ≥ threshold)."""
+        """Labels whose character bigrams overlap the text's most (Dice coefficient ≥ threshold), sharing at least
+        one bigram of two content characters (kanji, latin, digits): particles and verb endings alone never match."""
         if len(norm) < 2:
             return ()
         grams = bigrams(norm)
+        content = {g for g in grams if len(g) == 2 and not _is_hiragana(g[0]) and not _is_hiragana(g[1])}
         best, best_score = "", 0.0
         for key, key_grams in self._bigrams.items():
+            if not content & key_grams:
+                continue
             score = 2 * len(grams & key_grams) / (len(grams) + len(key_grams))
             if score > best_score or (score == best_score and key < best):
                 best, best_score = key, score
