@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import json
 import logging
 import os
 import threading
@@ -27,16 +28,20 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import __version__, quality, resources, routing, validation
-from .diff import diff
+from .diff import render_text as render_diff
+from .diff import semantic_diff
 from .errors import InputError
 from .kb import PlanSource, load_embedded, load_plan
+from .revisions import Store
 from .service import Snapshot, build_snapshot, revision_of
 from .sparql_pool import GRAPH_TYPES, SELECT_TYPES, PoolBusy, SparqlPool
+from .tokens import Principal, Tokens
 from .uploads import MAX_BODY, UploadError, check_type, parse, precheck
+from .webpage import mount_web
 
 ACCESS_LOG = logging.getLogger("jyuso_kb.access")
 MAX_QUERY_STRING = 4096
-PRIVATE_PATHS = ("/v1/route", "/v1/who-handles", "/v1/validate")
+PRIVATE_PATHS = ("/v1/route", "/v1/who-handles", "/v1/validate", "/v1/revisions")
 CATALOG_PATHS = (
     "/v1/needs",
     "/v1/programs",
@@ -60,11 +65,17 @@ class Settings:
     sparql_timeout: float = 5.0
     sparql_row_cap: int = 10_000
     max_body: int = MAX_BODY
+    store: Path | None = None
+    tokens_file: Path | None = None
 
     @classmethod
     def from_env(cls) -> Settings:
         data = os.environ.get("JYUSO_KB_DATA", "")
+        store = os.environ.get("JYUSO_KB_STORE", "")
+        tokens = os.environ.get("JYUSO_KB_TOKENS_FILE", "")
         return cls(
+            store=Path(store) if store else None,
+            tokens_file=Path(tokens) if tokens else None,
             data=tuple(Path(p) for p in data.split(os.pathsep) if p),
             sparql_workers=int(os.environ.get("JYUSO_KB_SPARQL_WORKERS", "2")),
             sparql_timeout=float(os.environ.get("JYUSO_KB_SPARQL_TIMEOUT", "5")),
@@ -267,14 +278,22 @@ def create_app(settings: Settings | None = None, plan: PlanSource | None = None)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        store = Store(config.store) if config.store else None
         source = plan or (load_plan(list(config.data)) if config.data else load_embedded())
+        active = store.active_id() if store else None
+        if store is not None and active is not None:
+            source = PlanSource(source.vocabulary, store.data(active), f"revision {active}")
         snapshot = build_snapshot(source)
         quality.checks()
         validation.shapes_graph()
         app.state.snapshot = snapshot
+        app.state.store = store
+        app.state.tokens = Tokens.load(config.tokens_file)
+        app.state.publish_lock = asyncio.Lock()
         pool = SparqlPool(snapshot.merged, config.sparql_workers, config.sparql_timeout, config.sparql_row_cap)
         pool.start()
         app.state.sparql = pool
+        app.state.sparql_config = (config.sparql_workers, config.sparql_timeout, config.sparql_row_cap)
         # The plan's graphs and indexes live as long as the process: keep the cyclic GC from walking them on
         # every full collection (a full walk stalled requests for 100–400 ms under load).
         gc.collect()
@@ -283,7 +302,7 @@ def create_app(settings: Settings | None = None, plan: PlanSource | None = None)
         try:
             yield
         finally:
-            pool.close()
+            app.state.sparql.close()
 
     app = FastAPI(
         title="jyuso-kb",
@@ -317,6 +336,8 @@ def create_app(settings: Settings | None = None, plan: PlanSource | None = None)
         return error(500, "internal", "内部エラーが発生しました。", "", "時間をおいて再度お試しください。")
 
     _routes(app)
+    mount_web(app)
+    _revision_routes(app)
     return app
 
 
@@ -346,7 +367,8 @@ def _routes(app: FastAPI) -> None:
             consent=body.consent,
             as_of=body.as_of,
         )
-        return JSONResponse(routing.route(_snapshot(request).index, household))
+        snap = _snapshot(request)
+        return JSONResponse({**routing.route(snap.index, household), "revision": snap.revision})
 
     @app.get("/v1/who-handles", tags=["routing"], responses=ERRORS)
     async def who_handles(
@@ -356,11 +378,13 @@ def _routes(app: FastAPI) -> None:
 
     @app.post("/v1/who-handles", tags=["routing"], responses=ERRORS)
     async def who_handles_post(request: Request, body: Annotated[WhoHandlesIn, Body()]) -> dict[str, Any]:
-        return routing.who_handles(_snapshot(request).index, body.q)
+        snap = _snapshot(request)
+        return {**routing.who_handles(snap.index, body.q), "revision": snap.revision}
 
     @app.get("/v1/programs", tags=["catalog"])
     async def programs(request: Request) -> dict[str, Any]:
-        return {"programs": list(_snapshot(request).programs)}
+        snap = _snapshot(request)
+        return {"revision": snap.revision, "programs": list(snap.programs)}
 
     @app.get("/v1/programs/{program_id}", tags=["catalog"], responses=ERRORS)
     async def program(request: Request, program_id: str) -> Any:
@@ -525,6 +549,193 @@ def _routes(app: FastAPI) -> None:
         return await asyncio.to_thread(_validate_upload, body, kind, snap, lock)
 
 
+def _revision_routes(app: FastAPI) -> None:
+    @app.get("/v1/revisions", tags=["revisions"])
+    async def list_revisions(request: Request) -> dict[str, Any]:
+        store: Store | None = request.app.state.store
+        snap = _snapshot(request)
+        history = [r.as_dict() for r in store.history()] if store else []
+        return {"active": snap.revision, "revisions": history}
+
+    @app.post(
+        "/v1/revisions",
+        tags=["revisions"],
+        status_code=201,
+        responses={
+            **ERRORS,
+            401: {"model": ErrorResponse},
+            403: {"model": ErrorResponse},
+            409: {"model": ErrorResponse},
+            415: {"model": ErrorResponse},
+        },
+        openapi_extra={
+            "requestBody": {
+                "content": {
+                    "text/turtle": {"schema": {"type": "string"}},
+                    "application/ld+json": {"schema": {"type": "object"}},
+                },
+                "required": True,
+            }
+        },
+    )
+    async def publish(request: Request, note: Annotated[str, Query(max_length=500)] = "") -> Response:
+        principal = _policy(request)
+        if isinstance(principal, Response):
+            return principal
+        store: Store | None = request.app.state.store
+        if store is None:
+            return error(
+                409,
+                "no_store",
+                "版の保存先が設定されていません。",
+                "JYUSO_KB_STORE",
+                "JYUSO_KB_STORE に保存先のフォルダを指定して起動してください。",
+            )
+        kind = check_type(request.headers.get("content-type"))
+        body = await request.body()
+        precheck(body)
+        snap = _snapshot(request)
+        result = await asyncio.to_thread(_validate_upload, body, kind, snap, request.app.state.validate_lock)
+        if not result["conforms"]:
+            return JSONResponse(
+                {
+                    "error": {
+                        "code": "not_conforming",
+                        "message": "計画が要件を満たしていないため公開できません。",
+                        "where": "body",
+                        "hint": "findings を直してから再度送ってください。",
+                    },
+                    "report": result,
+                },
+                status_code=422,
+            )
+        async with request.app.state.publish_lock:
+            uploaded = parse(body, kind)
+            revision = await asyncio.to_thread(store.publish, uploaded, principal.name, note, True)
+            await _swap(
+                request.app, PlanSource(snap.plan.vocabulary, store.data(revision.id), f"revision {revision.id}")
+            )
+        return JSONResponse(
+            {"revision": revision.as_dict(), "active": revision.id, "diff": result["diff"]}, status_code=201
+        )
+
+    @app.post(
+        "/v1/revisions/{revision_id}/activate",
+        tags=["revisions"],
+        responses={**ERRORS, 401: {"model": ErrorResponse}, 403: {"model": ErrorResponse}},
+    )
+    async def activate(request: Request, revision_id: str) -> Response:
+        principal = _policy(request)
+        if isinstance(principal, Response):
+            return principal
+        store: Store | None = request.app.state.store
+        if store is None or store.get(revision_id) is None:
+            return _not_found("版", "revision_id", "/v1/revisions")
+        async with request.app.state.publish_lock:
+            revision = await asyncio.to_thread(store.activate, revision_id, principal.name)
+            snap = _snapshot(request)
+            await _swap(
+                request.app, PlanSource(snap.plan.vocabulary, store.data(revision.id), f"revision {revision.id}")
+            )
+        return JSONResponse({"revision": revision.as_dict(), "active": revision.id})
+
+    @app.post(
+        "/v1/revisions/diff",
+        tags=["revisions"],
+        responses={**ERRORS, 415: {"model": ErrorResponse}},
+        openapi_extra={
+            "requestBody": {
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "properties": {"old": {"type": "string"}, "new": {"type": "string"}},
+                        }
+                    },
+                    "text/turtle": {"schema": {"type": "string"}},
+                    "application/ld+json": {"schema": {"type": "object"}},
+                },
+                "required": True,
+            }
+        },
+    )
+    async def revisions_diff(request: Request) -> Response:
+        snap = _snapshot(request)
+        store: Store | None = request.app.state.store
+        media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        body = await request.body()
+        if media == "application/json":
+            try:
+                wanted = json.loads(body or b"{}")
+            except json.JSONDecodeError:
+                return error(
+                    422,
+                    "invalid_input",
+                    "入力が正しくありません: 本文(JSON の構文が正しくありません)。",
+                    "body",
+                    '{"old": "版ID", "new": "版ID"} の形で送ってください。',
+                )
+            if not isinstance(wanted, dict):
+                return error(
+                    422,
+                    "invalid_input",
+                    "入力が正しくありません: 本文(値の型または形式が正しくありません)。",
+                    "body",
+                    '{"old": "版ID", "new": "版ID"} の形で送ってください。',
+                )
+            graphs = []
+            for key in ("old", "new"):
+                ident = str(wanted.get(key) or "active")
+                if ident in ("active", snap.revision):
+                    graphs.append(snap.plan.data)
+                elif store is not None and store.get(ident) is not None:
+                    graphs.append(store.data(ident))
+                else:
+                    return _not_found("版", key, "/v1/revisions")
+            old_graph, new_graph = graphs
+        else:
+            kind = check_type(request.headers.get("content-type"))
+            precheck(body)
+            old_graph, new_graph = snap.plan.data, parse(body, kind)
+        result = semantic_diff(old_graph, new_graph, snap.plan.vocabulary)
+        return JSONResponse({**result, "text": render_diff(result)})
+
+
+def _policy(request: Request) -> Principal | Response:
+    tokens: Tokens = request.app.state.tokens
+    principal = tokens.identify(request.headers.get("authorization"))
+    if principal is None:
+        return error(
+            401,
+            "unauthorized",
+            "政策担当のトークンが必要です。",
+            "Authorization",
+            "Authorization: Bearer <トークン> を付けてください。",
+            {"www-authenticate": "Bearer"},
+        )
+    if principal.role != "policy":
+        return error(
+            403,
+            "forbidden",
+            "このトークンでは計画を公開・切り替えできません。",
+            "Authorization",
+            "政策担当(policy)のトークンを使ってください。",
+        )
+    return principal
+
+
+async def _swap(app: FastAPI, plan: PlanSource) -> None:
+    """Build the new snapshot and SPARQL workers off the event loop, then switch one reference each."""
+    snapshot = await asyncio.to_thread(build_snapshot, plan)
+    workers, timeout, cap = app.state.sparql_config
+    pool = SparqlPool(snapshot.merged, workers, timeout, cap)
+    await asyncio.to_thread(pool.start)
+    old_pool = app.state.sparql
+    app.state.snapshot = snapshot
+    app.state.sparql = pool
+    await asyncio.to_thread(old_pool.close)
+
+
 CATALOG_TYPES = {"application/json": "json", "application/ld+json": "jsonld", "text/turtle": "ttl", "text/csv": "csv"}
 
 
@@ -594,7 +805,7 @@ def _validate_upload(body: bytes, kind: str, snap: Snapshot, lock: threading.Loc
         "checks": [r.as_dict() for r in failed],
         "revision": revision_of(uploaded),
         "active_revision": snap.revision,
-        "diff": diff(snap.plan.data, uploaded, snap.plan.vocabulary),
+        "diff": semantic_diff(snap.plan.data, uploaded, snap.plan.vocabulary),
     }
 
 

@@ -233,6 +233,19 @@ def cmd_who_handles(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_diff(args: argparse.Namespace) -> int:
+    from .diff import render_text, semantic_diff
+
+    old = load_plan([Path(args.old)])
+    new = load_plan([Path(args.new)])
+    result = semantic_diff(old.data, new.data, old.vocabulary)
+    if args.json:
+        _dump(result)
+    else:
+        sys.stdout.write(render_text(result))
+    return EXIT_OK
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import logging
 
@@ -292,6 +305,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.add_argument("--data", nargs="+")
     p.set_defaults(func=cmd_who_handles)
+
+    p = sub.add_parser("diff", help="2つの計画の違い(事業・課・マトリクス・会議・スケジュール)")
+    p.add_argument("old", help="旧い計画(ファイルまたはフォルダ)")
+    p.add_argument("new", help="新しい計画(ファイルまたはフォルダ)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_diff)
 
     p = sub.add_parser("serve", help="Web API を起動する(組み込みの魚津市の計画)")
     p.add_argument("--host", default="127.0.0.1")

@@ -5,7 +5,6 @@ load → reason → index → views/exports; each request reads the snapshot ref
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,6 +12,7 @@ from rdflib import Graph
 
 from . import catalog, export, routing_index, views
 from .kb import PlanSource
+from .revisions import canonical, content_id
 from .routing_index import RoutingIndex
 
 
@@ -46,8 +46,7 @@ class Snapshot:
 
 def revision_of(data: Graph) -> str:
     """Content hash of the plan data (sorted N-Triples): the same data gives the same revision id."""
-    lines = sorted(data.serialize(format="nt", encoding="utf-8").splitlines())
-    return hashlib.sha256(b"\n".join(lines)).hexdigest()[:16]
+    return content_id(canonical(data))[0]
 
 
 def build_snapshot(plan: PlanSource) -> Snapshot:

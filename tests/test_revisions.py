@@ -1,0 +1,270 @@
+"""Plan revisions: semantic diff, publishing with tokens, history and rollback, crash safety, audit log."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from rdflib import Graph, Literal, URIRef
+from rdflib.compare import isomorphic
+
+from jyuso_kb import cli
+from jyuso_kb.api import Settings, create_app
+from jyuso_kb.kb import PlanSource
+from jyuso_kb.namespaces import JY
+from jyuso_kb.revisions import Store, canonical
+
+U = "https://w3id.org/jyuso-kb/data/uozu/"
+POLICY, STAFF = "policy-token-example-7d1c", "staff-token-example-2b9e"
+
+
+def _turtle(graph: Graph) -> bytes:
+    return graph.serialize(format="turtle").encode()
+
+
+def _variant(uozu: PlanSource, *, drop: tuple[str, str] | None = None, cell_on: str | None = None) -> Graph:
+    graph = Graph()
+    graph += uozu.data
+    if drop:
+        graph.remove((URIRef(U + drop[0]), JY[drop[1]], None))
+    if cell_on:
+        graph.set((URIRef(U + cell_on), JY.participates, Literal(True)))
+    return graph
+
+
+@pytest.fixture()
+def tokens_file(tmp_path: Path) -> Path:
+    path = tmp_path / "tokens.json"
+    path.write_text(
+        json.dumps(
+            {
+                "tokens": [
+                    {"name": "政策担当", "role": "policy", "sha256": hashlib.sha256(POLICY.encode()).hexdigest()},
+                    {"name": "窓口", "role": "staff", "sha256": hashlib.sha256(STAFF.encode()).hexdigest()},
+                ]
+            },
+            ensure_ascii=False,
+        ),
+        "utf-8",
+    )
+    return path
+
+
+@pytest.fixture()
+def client(tmp_path: Path, tokens_file: Path) -> Iterator[TestClient]:
+    settings = Settings(store=tmp_path / "store", tokens_file=tokens_file, sparql_workers=1)
+    with TestClient(create_app(settings)) as c:
+        yield c
+
+
+def test_cli_diff_names_changes_and_affected(
+    tmp_path: Path, uozu: PlanSource, capsys: pytest.CaptureFixture[str]
+) -> None:
+    old, new = tmp_path / "old.ttl", tmp_path / "new.ttl"
+    old.write_bytes(_turtle(uozu.data))
+    new.write_bytes(
+        _turtle(_variant(uozu, drop=("prog-outreach", "responsibleDepartment"), cell_on="cell-zeimu-participation"))
+    )
+    assert cli.main(["diff", str(old), str(new)]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0] == "# 計画の変更点: 追加 0件、削除 0件、変更 2件"
+    assert (
+        "- 変更: アウトリーチ等を通じた継続的支援事業 (prog-outreach) — 所管課: 社会福祉課 (dept-shakaifukushi) → (なし)"
+        in out
+    )
+    assert "- 変更: 税務課 × 参加支援 (cell-zeimu-participation) — 連携・協力する(○): いいえ → はい" in out
+    assert "## 影響を受ける課\n- 社会福祉課 (dept-shakaifukushi)\n- 税務課 (dept-zeimu)\n" in out
+    assert cli.main(["diff", "--json", str(old), str(new)]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["affected"]["programs"] == [{"id": "prog-outreach", "label": "アウトリーチ等を通じた継続的支援事業"}]
+
+
+def test_publish_needs_a_policy_token(client: TestClient, uozu: PlanSource) -> None:
+    body = _turtle(_variant(uozu, cell_on="cell-zeimu-participation"))
+    headers = {"content-type": "text/turtle"}
+    none = client.post("/v1/revisions", content=body, headers=headers)
+    assert none.status_code == 401 and none.json()["error"]["code"] == "unauthorized"
+    staff = client.post("/v1/revisions", content=body, headers={**headers, "authorization": f"Bearer {STAFF}"})
+    assert staff.status_code == 403 and staff.json()["error"]["code"] == "forbidden"
+    wrong = client.post("/v1/revisions", content=body, headers={**headers, "authorization": "Bearer nope"})
+    assert wrong.status_code == 401
+
+
+def test_publish_activates_and_rollback_restores(client: TestClient, uozu: PlanSource) -> None:
+    first = client.get("/health").json()["revision"]
+    auth = {"authorization": f"Bearer {POLICY}", "content-type": "text/turtle"}
+    r = client.post(
+        "/v1/revisions?note=税務課を参加支援に",
+        content=_turtle(_variant(uozu, cell_on="cell-zeimu-participation")),
+        headers=auth,
+    )
+    assert r.status_code == 201
+    new_id = r.json()["active"]
+    assert new_id != first
+    assert r.json()["revision"]["author"] == "政策担当"
+    assert client.get("/health").json()["revision"] == new_id
+    assert client.get("/v1/departments/dept-zeimu").json()["matrix"]["参加支援"] is True
+    route = client.post("/v1/route", json={"needs": ["仕事がない"], "as_of": "2025-10-01"})
+    assert route.json()["revision"] == new_id
+    assert route.headers["x-plan-revision"] == new_id
+    history = client.get("/v1/revisions").json()
+    assert history["active"] == new_id
+    assert [(h["id"], h["note"]) for h in history["revisions"]] == [(new_id, "税務課を参加支援に")]
+    # publish the original again (a revision of its own), then roll back and forward by id
+    original = client.post("/v1/revisions", content=_turtle(uozu.data), headers=auth)
+    assert original.status_code == 201
+    assert client.get("/v1/departments/dept-zeimu").json()["matrix"]["参加支援"] is False
+    forward = client.post(f"/v1/revisions/{new_id}/activate", headers={"authorization": f"Bearer {POLICY}"})
+    assert forward.status_code == 200
+    assert client.get("/v1/departments/dept-zeimu").json()["matrix"]["参加支援"] is True
+    assert client.post("/v1/revisions/nope/activate", headers={"authorization": f"Bearer {POLICY}"}).status_code == 404
+    assert client.post(f"/v1/revisions/{new_id}/activate").status_code == 401
+
+
+def test_non_conforming_revision_is_not_published(client: TestClient, uozu: PlanSource) -> None:
+    before = client.get("/health").json()["revision"]
+    auth = {"authorization": f"Bearer {POLICY}", "content-type": "text/turtle"}
+    r = client.post(
+        "/v1/revisions", content=_turtle(_variant(uozu, drop=("prog-outreach", "responsibleDepartment"))), headers=auth
+    )
+    assert r.status_code == 422
+    assert r.json()["error"]["code"] == "not_conforming"
+    assert [f["message"] for f in r.json()["report"]["findings"]] == [
+        "事業に所管課がないか、所管課が既知の課ではありません。"
+    ]
+    assert client.get("/health").json()["revision"] == before
+    assert client.get("/v1/revisions").json()["revisions"] == []
+
+
+def test_revisions_diff_endpoint(client: TestClient, uozu: PlanSource) -> None:
+    r = client.post(
+        "/v1/revisions/diff",
+        content=_turtle(_variant(uozu, cell_on="cell-zeimu-participation")),
+        headers={"content-type": "text/turtle"},
+    )
+    body = r.json()
+    assert body["summary"] == {"added": 0, "removed": 0, "changed": 1}
+    assert body["affected"]["departments"] == [{"id": "dept-zeimu", "label": "税務課"}]
+    assert "税務課 × 参加支援" in body["text"]
+    same = client.post("/v1/revisions/diff", json={"old": "active", "new": "active"})
+    assert same.json()["summary"] == {"added": 0, "removed": 0, "changed": 0}
+    assert client.post("/v1/revisions/diff", json={"old": "zzz"}).status_code == 404
+
+
+def test_audit_log_records_who_when_hash_and_nothing_else(client: TestClient, uozu: PlanSource, tmp_path: Path) -> None:
+    auth = {"authorization": f"Bearer {POLICY}", "content-type": "text/turtle"}
+    client.post("/v1/route", json={"needs": ["CANARY-audit-need"]})
+    client.post("/v1/revisions", content=_turtle(_variant(uozu, cell_on="cell-zeimu-participation")), headers=auth)
+    entries = Store(tmp_path / "store").audit()
+    assert [e["event"] for e in entries] == ["publish", "activate"]
+    assert set(entries[0]) == {"time", "event", "revision", "sha256", "author"}
+    assert all(e["author"] == "政策担当" for e in entries)
+    assert "CANARY" not in (tmp_path / "store" / "audit.log").read_text("utf-8")
+
+
+def test_store_survives_a_restart(tmp_path: Path, tokens_file: Path, uozu: PlanSource) -> None:
+    settings = Settings(store=tmp_path / "store", tokens_file=tokens_file, sparql_workers=1)
+    auth = {"authorization": f"Bearer {POLICY}", "content-type": "text/turtle"}
+    with TestClient(create_app(settings)) as c:
+        published = c.post(
+            "/v1/revisions", content=_turtle(_variant(uozu, cell_on="cell-zeimu-participation")), headers=auth
+        ).json()["active"]
+    with TestClient(create_app(settings)) as c:
+        assert c.get("/health").json()["revision"] == published
+        assert c.get("/v1/departments/dept-zeimu").json()["matrix"]["参加支援"] is True
+
+
+# ---------------------------------------------------------------- crash safety
+
+CHILD = """
+import sys
+from pathlib import Path
+from rdflib import Graph
+from jyuso_kb.revisions import Store
+store = Store(Path(sys.argv[1]))
+graphs = [Graph().parse(p, format="nt") for p in sys.argv[2:]]
+print("ready", flush=True)
+i = 0
+while True:
+    store.publish(graphs[i % len(graphs)], "crash-test", f"round {i}", True)
+    i += 1
+    if len(sys.argv) == 3:
+        break
+"""
+
+
+def _check_store(root: Path, allowed: dict[str, bytes]) -> str:
+    store = Store(root)
+    assert not list(root.rglob("*.tmp")), "temporary files must be gone after opening"
+    active = store.active_id()
+    assert active in allowed, active
+    assert canonical(store.data(active)) == allowed[active]
+    for version in (root / "versions").iterdir():
+        assert version.name in allowed
+        assert canonical(store.data(version.name)) == allowed[version.name]
+    return active
+
+
+def test_sigkill_at_every_write_step_and_at_random_times(tmp_path: Path, uozu: PlanSource) -> None:
+    old = Graph()
+    old += uozu.data
+    new = _variant(uozu, cell_on="cell-zeimu-participation")
+    files = []
+    for name, graph in (("old.nt", old), ("new.nt", new)):
+        path = tmp_path / name
+        path.write_bytes(canonical(graph))
+        files.append(path)
+    from jyuso_kb.revisions import content_id
+
+    allowed = {content_id(canonical(g))[0]: canonical(g) for g in (old, new)}
+    kills = 0
+    outcomes = set()
+    # injected: the k-th durable write step of publishing the new revision over the old one
+    for step in range(1, 16):
+        root = tmp_path / f"store-step-{step}"
+        Store(root).publish(old, "setup", "", True)
+        env = {**os.environ, "JYUSO_KB_CRASH_AT": str(step)}
+        done = subprocess.run(
+            [sys.executable, "-c", CHILD, str(root), str(files[1])], env=env, capture_output=True, timeout=60
+        )
+        if done.returncode == -signal.SIGKILL:
+            kills += 1
+        outcomes.add(_check_store(root, allowed))
+    # random: kill a process that publishes the two revisions in turn, at a random moment after it is ready
+    rng = random.Random(20261129)
+    for attempt in range(12):
+        root = tmp_path / f"store-random-{attempt}"
+        Store(root).publish(old, "setup", "", True)
+        child = subprocess.Popen(
+            [sys.executable, "-c", CHILD, str(root), str(files[1]), str(files[0])],
+            stdout=subprocess.PIPE,
+            env=os.environ.copy(),
+        )
+        assert child.stdout is not None
+        assert child.stdout.readline().strip() == b"ready"
+        time.sleep(rng.uniform(0.0, 0.25))
+        child.send_signal(signal.SIGKILL)
+        child.wait(timeout=30)
+        kills += 1
+        outcomes.add(_check_store(root, allowed))
+    assert kills >= 20
+    assert outcomes == set(allowed), "both the old and the new revision must have been seen active after crashes"
+
+
+def test_publish_is_immutable_and_content_addressed(tmp_path: Path, uozu: PlanSource) -> None:
+    store = Store(tmp_path / "s")
+    a = store.publish(uozu.data, "x", "first", True)
+    b = store.publish(uozu.data, "y", "again", True)
+    assert a == b
+    assert isomorphic(store.data(a.id), uozu.data)
+    assert [r.id for r in store.history()] == [a.id]
