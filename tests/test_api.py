@@ -35,7 +35,9 @@ def test_programs_match_the_cli_contract(client: TestClient, capsys: pytest.Capt
     from jyuso_kb import cli
 
     cli.main(["programs", "--json"])
-    assert client.get("/v1/programs").json() == json.loads(capsys.readouterr().out)
+    served = client.get("/v1/programs").json()
+    assert served["programs"] == json.loads(capsys.readouterr().out)["programs"]
+    assert served["revision"] == client.get("/health").json()["revision"]
 
 
 def test_one_program(client: TestClient) -> None:

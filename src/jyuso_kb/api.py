@@ -141,7 +141,9 @@ class WhoHandlesIn(BaseModel):
 
 
 def _snapshot(request: Request) -> Snapshot:
-    snap: Snapshot = request.app.state.snapshot
+    """The snapshot this request started with (the Guard pins it), so a swap mid-request cannot mix revisions."""
+    pinned = request.scope.get("state", {}).get("snapshot")
+    snap: Snapshot = pinned if pinned is not None else request.app.state.snapshot
     return snap
 
 
@@ -160,6 +162,8 @@ class Guard:
         path: str = scope["path"]
         status_box = {"status": 0}
         snapshot: Snapshot | None = getattr(scope["app"].state, "snapshot", None) if "app" in scope else None
+        if snapshot is not None:
+            scope.setdefault("state", {})["snapshot"] = snapshot
 
         async def send_wrapped(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -374,7 +378,8 @@ def _routes(app: FastAPI) -> None:
     async def who_handles(
         request: Request, q: Annotated[Text, Query(description="住民の言葉の質問", examples=["隣の空き家が心配"])]
     ) -> dict[str, Any]:
-        return routing.who_handles(_snapshot(request).index, q)
+        snap = _snapshot(request)
+        return {**routing.who_handles(snap.index, q), "revision": snap.revision}
 
     @app.post("/v1/who-handles", tags=["routing"], responses=ERRORS)
     async def who_handles_post(request: Request, body: Annotated[WhoHandlesIn, Body()]) -> dict[str, Any]:
