@@ -28,6 +28,7 @@ MAX_ROUNDS = 20
 @dataclass(frozen=True)
 class Rule:
     id: str
+    name: str
     intent: str
     section: str
     legal: str
@@ -40,6 +41,16 @@ class Rule:
     @property
     def iri(self) -> URIRef:
         return RULE[self.id]
+
+    def summary(self) -> dict[str, str]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "intent": self.intent,
+            "section": self.section,
+            "legal": self.legal,
+            "example": self.example,
+        }
 
 
 class RuleError(ValueError):
@@ -60,7 +71,7 @@ def _headers(text: str) -> dict[str, str]:
 def load_rule(path: FilePath) -> Rule:
     text = path.read_text(encoding="utf-8")
     head = _headers(text)
-    missing = [k for k in ("id", "intent", "section", "legal", "example") if not head.get(k)]
+    missing = [k for k in ("id", "name", "intent", "section", "legal", "example") if not head.get(k)]
     if missing:
         raise RuleError(f"{path.name}: header lacks {', '.join(missing)}")
     if head["id"] != path.stem:
@@ -71,6 +82,7 @@ def load_rule(path: FilePath) -> Rule:
     reads, writes = _predicates(query)
     return Rule(
         id=head["id"],
+        name=head["name"],
         intent=head["intent"],
         section=head["section"],
         legal=head["legal"],
@@ -145,7 +157,7 @@ def rule_graph(all_rules: tuple[Rule, ...]) -> Graph:
     graph = Graph()
     for rule in all_rules:
         graph.add((rule.iri, RDF.type, JY.Rule))
-        graph.add((rule.iri, RDFS.label, Literal(rule.id)))
+        graph.add((rule.iri, RDFS.label, Literal(rule.name, lang="ja")))
         graph.add((rule.iri, RDFS.comment, Literal(rule.intent, lang="ja")))
         if rule.explain:
             graph.add((rule.iri, JY.explanation, Literal(rule.explain, lang="ja")))

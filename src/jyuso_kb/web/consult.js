@@ -1,0 +1,617 @@
+// 相談の振り分け (POST /v1/route) and つなぎシート (a print-ready referral sheet built in the browser).
+//
+// The household lives only in this module's memory while the page is open: no localStorage, no sessionStorage,
+// no cookies, no URL parameters. Reloading the page or pressing 「新しい相談」 forgets it.
+
+import { ApiError, catalog, postJson } from "./api.js";
+import { add, badge, clear, facts, h, jaDate, joinJa, link, reiwa, todayIso } from "./dom.js";
+import { needLabel, rulesGlossary, whyBlock } from "./why.js";
+
+const FIELD_ORDER = ["高齢", "障がい", "子ども", "生活困窮"];
+const GROUPS = [
+  ["高齢", "高齢"],
+  ["障がい", "障がい"],
+  ["子ども", "子ども"],
+  ["生活困窮", "生活困窮"],
+  ["multi", "複数の分野にまたがる"],
+  ["any", "分野を問わない(属性不問)"],
+];
+const MAX_NEEDS = 30;
+const CONSENT = { yes: "同意あり", no: "同意なし", unknown: "不明(未確認)" };
+
+function freshHousehold() {
+  return { selected: new Set(), freeTexts: [], ages: "", consent: "unknown", asOf: todayIso(), result: null, at: null };
+}
+
+export const household = freshHousehold();
+
+function resetHousehold() {
+  Object.assign(household, freshHousehold());
+}
+
+function groupOf(need) {
+  const specific = (need.fields || []).filter((f) => FIELD_ORDER.includes(f));
+  if (specific.length === 1) return specific[0];
+  if (specific.length > 1) return "multi";
+  return "any";
+}
+
+function parseAges(text) {
+  const parts = text
+    .split(/[,、，\s]+/)
+    .map((p) => p.trim())
+    .filter(Boolean);
+  const ages = [];
+  for (const part of parts) {
+    const normal = part.replace(/[０-９]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0)).replace(/歳$/, "");
+    if (!/^\d{1,3}$/.test(normal) || Number(normal) > 130) return null;
+    ages.push(Number(normal));
+  }
+  return ages;
+}
+
+export async function consultView(root, ctx) {
+  const { needs } = await catalog("/v1/needs");
+  if (ctx.stale()) return;
+  const byId = new Map(needs.map((n) => [n.id, n]));
+  const exact = new Map();
+  for (const n of needs) {
+    for (const text of [n.label, ...(n.alt_labels || [])]) if (!exact.has(text)) exact.set(text, n.id);
+  }
+
+  const summary = h("p", { class: "selected-summary", id: "selected-summary", "aria-live": "polite" });
+  const updateSummary = () => {
+    const chosen = [...household.selected].map((id) => (byId.get(id) || { label: id }).label);
+    const all = [...chosen, ...household.freeTexts.map((t) => `「${t}」`)];
+    summary.textContent = all.length ? `選択中(${all.length}件): ${joinJa(all)}` : "選択中: なし";
+  };
+
+  // The checklist, grouped by field.
+  const groups = new Map(GROUPS.map(([key]) => [key, []]));
+  for (const need of needs) groups.get(groupOf(need)).push(need);
+  const checkboxes = new Map();
+  const groupSets = GROUPS.filter(([key]) => groups.get(key).length).map(([key, title]) => {
+    const items = groups.get(key).sort((a, b) => a.label.localeCompare(b.label, "ja"));
+    return h(
+      "fieldset",
+      { class: `need-group group-${key === "multi" || key === "any" ? key : FIELD_ORDER.indexOf(key)}` },
+      h("legend", {}, `${title}(${items.length})`),
+      h(
+        "ul",
+        { class: "need-list" },
+        items.map((need) => {
+          const id = `need-${need.id}`;
+          const box = h("input", {
+            type: "checkbox",
+            id,
+            name: "need",
+            value: need.id,
+            checked: household.selected.has(need.id),
+            onchange: (event) => {
+              if (event.target.checked) household.selected.add(need.id);
+              else household.selected.delete(need.id);
+              updateSummary();
+            },
+          });
+          checkboxes.set(need.id, box);
+          const specific = (need.fields || []).filter((f) => FIELD_ORDER.includes(f));
+          return h(
+            "li",
+            {},
+            h(
+              "label",
+              { for: id },
+              box,
+              need.label,
+              key === "multi" ? h("span", { class: "fields" }, `(${specific.join("・")})`) : null,
+            ),
+          );
+        }),
+      ),
+    );
+  });
+
+  // Free text with thesaurus suggestions.
+  const datalist = h(
+    "datalist",
+    { id: "need-suggestions" },
+    [...exact.keys()].sort((a, b) => a.localeCompare(b, "ja")).map((text) => h("option", { value: text })),
+  );
+  const freeInput = h("input", {
+    type: "text",
+    id: "free-text",
+    list: "need-suggestions",
+    autocomplete: "off",
+    maxlength: 200,
+    "aria-describedby": "free-text-help",
+  });
+  const chips = h("ul", { class: "chips", id: "free-list", "aria-label": "入力した言葉" });
+  const renderChips = () => {
+    clear(chips);
+    household.freeTexts.forEach((text, index) => {
+      add(chips, 
+        h(
+          "li",
+          { class: "chip" },
+          text,
+          h(
+            "button",
+            {
+              type: "button",
+              "aria-label": `「${text}」を取り消す`,
+              onclick: () => {
+                household.freeTexts.splice(index, 1);
+                renderChips();
+                updateSummary();
+                freeInput.focus();
+              },
+            },
+            "×",
+          ),
+        ),
+      );
+    });
+  };
+  const addFree = () => {
+    const text = freeInput.value.trim();
+    if (!text) return false;
+    const known = exact.get(text);
+    if (known && checkboxes.has(known)) {
+      household.selected.add(known);
+      checkboxes.get(known).checked = true;
+      ctx.announce(`「${byId.get(known).label}」にチェックを入れました。`);
+    } else if (!household.freeTexts.includes(text)) {
+      household.freeTexts.push(text);
+      renderChips();
+      ctx.announce(`「${text}」を追加しました。`);
+    }
+    freeInput.value = "";
+    updateSummary();
+    return true;
+  };
+  freeInput.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.isComposing && freeInput.value.trim()) {
+      event.preventDefault();
+      addFree();
+    }
+  });
+
+  const agesInput = h("input", {
+    type: "text",
+    id: "ages",
+    inputmode: "numeric",
+    autocomplete: "off",
+    value: household.ages,
+    placeholder: "例: 82, 45",
+    "aria-describedby": "ages-help",
+    oninput: (event) => {
+      household.ages = event.target.value;
+    },
+  });
+  const agesHelp = h(
+    "span",
+    { class: "help", id: "ages-help" },
+    "数字をカンマで区切って入力します。65歳以上や乳幼児向けの地域づくり事業の紹介に使います。",
+  );
+  const consentInputs = Object.entries(CONSENT).map(([value, label]) =>
+    h(
+      "label",
+      { for: `consent-${value}` },
+      h("input", {
+        type: "radio",
+        name: "consent",
+        id: `consent-${value}`,
+        value,
+        checked: household.consent === value,
+        onchange: () => {
+          household.consent = value;
+        },
+      }),
+      label,
+    ),
+  );
+  const dateInput = h("input", {
+    type: "date",
+    id: "as-of",
+    value: household.asOf,
+    required: true,
+    "aria-describedby": "as-of-help",
+    oninput: (event) => {
+      household.asOf = event.target.value;
+    },
+  });
+  const formError = h("p", { class: "error-text", id: "route-form-error", role: "alert" });
+  const results = h("section", { class: "results", id: "route-results", "aria-labelledby": "route-results-title" });
+
+  const form = h(
+    "form",
+    { class: "panel", id: "route-form", novalidate: true },
+    h(
+      "fieldset",
+      { id: "need-checklist" },
+      h("legend", {}, "困りごと(分野ごと。当てはまるものをすべて選ぶ)"),
+      h("div", { class: "need-groups" }, groupSets),
+    ),
+    h(
+      "div",
+      { class: "field" },
+      h("label", { for: "free-text" }, "住民の言葉で追加(任意)"),
+      h(
+        "div",
+        { class: "actions" },
+        freeInput,
+        h("button", { type: "button", id: "free-add", onclick: () => addFree() || freeInput.focus() }, "追加"),
+      ),
+      h(
+        "span",
+        { class: "help", id: "free-text-help" },
+        "候補から選ぶか、聞いた言葉のまま入力して「追加」を押します。一覧と同じ言葉なら、その項目にチェックが入ります。",
+      ),
+      datalist,
+      chips,
+    ),
+    h(
+      "div",
+      { class: "row" },
+      h("div", { class: "field" }, h("label", { for: "ages" }, "世帯員の年齢(任意)"), agesInput, agesHelp),
+      h("fieldset", { class: "radio-row" }, h("legend", {}, "本人の同意"), consentInputs),
+      h(
+        "div",
+        { class: "field" },
+        h("label", { for: "as-of" }, "基準日"),
+        dateInput,
+        h("span", { class: "help", id: "as-of-help" }, "この日に実施している事業で答えます(準備中の事業は別に示します)。"),
+      ),
+    ),
+    summary,
+    formError,
+    h(
+      "div",
+      { class: "actions" },
+      h("button", { type: "submit", class: "primary", id: "route-submit" }, "振り分ける"),
+      h(
+        "button",
+        {
+          type: "button",
+          id: "route-clear",
+          onclick: () => {
+            resetHousehold();
+            ctx.announce("入力と結果を消去しました。");
+            ctx.rerender();
+          },
+        },
+        "新しい相談(入力と結果を消去)",
+      ),
+    ),
+  );
+
+  let busy = false;
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (busy) return;
+    addFree();
+    formError.textContent = "";
+    agesInput.removeAttribute("aria-invalid");
+    const needsSent = [...household.selected, ...household.freeTexts];
+    if (!needsSent.length) {
+      formError.textContent = "困りごとを1つ以上選ぶか、言葉で入力してください。";
+      return;
+    }
+    if (needsSent.length > MAX_NEEDS) {
+      formError.textContent = `困りごとは${MAX_NEEDS}件までです(現在 ${needsSent.length}件)。`;
+      return;
+    }
+    const ages = parseAges(household.ages);
+    if (ages === null) {
+      agesInput.setAttribute("aria-invalid", "true");
+      formError.textContent = "世帯員の年齢は 0〜130 の数字をカンマで区切って入力してください。";
+      agesInput.focus();
+      return;
+    }
+    const consent = { yes: true, no: false, unknown: null }[household.consent];
+    const body = { needs: needsSent, members: ages.map((age) => ({ age })), consent, as_of: household.asOf || null };
+    busy = true;
+    results.setAttribute("aria-busy", "true");
+    ctx.announce("振り分けています…");
+    try {
+      household.result = await postJson("/v1/route", body);
+      household.at = new Date();
+      renderResult(results, household.result);
+      ctx.announce("振り分けの結果を表示しました。");
+      const title = results.querySelector("h2");
+      if (title) title.focus();
+    } catch (error) {
+      household.result = null;
+      showError(results, error);
+      ctx.announce("振り分けできませんでした。");
+    } finally {
+      busy = false;
+      results.removeAttribute("aria-busy");
+    }
+  });
+
+  add(root, 
+    h("h1", { tabindex: "-1" }, "相談の振り分け"),
+    h(
+      "p",
+      { class: "lead" },
+      "相談者の困りごとを選ぶと、つなぐ事業・担当課・支援機関・会議と、その理由(計画の節・法令・ルール)を示します。入力した内容はサーバーにもこの端末にも保存されません。",
+    ),
+    form,
+    results,
+  );
+  renderChips();
+  updateSummary();
+  if (household.result) renderResult(results, household.result);
+}
+
+export function showError(target, error) {
+  clear(target);
+  const e = error instanceof ApiError ? error : new ApiError(0, { message: String(error && error.message) });
+  add(target, 
+    h(
+      "div",
+      { class: "box bad", role: "alert" },
+      h("p", {}, h("strong", {}, e.message)),
+      e.where ? h("p", { class: "small" }, `場所: ${e.where}`) : null,
+      e.hint ? h("p", { class: "small" }, `対処: ${e.hint}`) : null,
+    ),
+  );
+}
+
+function legalBadges(items) {
+  return (items || []).map((item) => badge(item, "legal"));
+}
+
+function deptLinks(departments) {
+  const links = (departments || []).map((d) => link(`#/departments/${encodeURIComponent(d.id)}`, d.label));
+  return links.flatMap((a, i) => (i ? ["、", a] : [a]));
+}
+
+function card(kind, title, factPairs, whys) {
+  return h("li", { class: `card kind-${kind}` }, h("h4", {}, title), facts(factPairs, ""), whyBlock(whys));
+}
+
+function programCard(p) {
+  return card(
+    "program",
+    link(`#/programs/${encodeURIComponent(p.id)}`, p.label),
+    [
+      ["根拠法令", legalBadges(p.legal_basis)],
+      ["役割", p.role],
+      ["所管課", deptLinks(p.departments)],
+      ["実施主体", joinJa((p.operators || []).map((o) => o.label))],
+      ["計画の節", p.source],
+    ],
+    p.why,
+  );
+}
+
+function departmentCard(d) {
+  return card(
+    "department",
+    link(`#/departments/${encodeURIComponent(d.id)}`, d.label),
+    [
+      ["役割", d.role],
+      ["連携の機能", (d.functions || []).map((f) => badge(f, "info"))],
+    ],
+    d.why,
+  );
+}
+
+function bodyCard(b) {
+  return card("body", b.label, [["役割", b.role]], b.why);
+}
+
+function meetingCard(m) {
+  return card(
+    "meeting",
+    link(`#/meetings/${encodeURIComponent(m.id)}`, m.label),
+    [
+      ["役割", m.role],
+      ["根拠法令", legalBadges(m.legal_basis)],
+    ],
+    m.why,
+  );
+}
+
+function plannedHref(item) {
+  if (item.kind === "meeting" || String(item.id).startsWith("mtg-")) return `#/meetings/${encodeURIComponent(item.id)}`;
+  if (item.kind === "program" || String(item.id).startsWith("prog-")) return `#/programs/${encodeURIComponent(item.id)}`;
+  return null;
+}
+
+function plannedCard(item) {
+  const href = plannedHref(item);
+  const from = item.operating_from_fiscal_year ? `${reiwa(item.operating_from_fiscal_year)}から実施予定` : "未定";
+  return card(
+    "planned",
+    [href ? link(href, item.label) : item.label, " ", badge("準備中", "warn")],
+    [
+      ["いまの状況", item.status ? badge(item.status, "warn") : "—"],
+      ["実施の開始", from],
+      ["役割", item.role],
+      ["根拠法令", legalBadges(item.legal_basis)],
+    ],
+    item.why,
+  );
+}
+
+const SECTIONS = [
+  ["programs", "つなぐ事業", programCard, "該当する事業はありません。"],
+  ["departments", "担当課", departmentCard, "該当する課はありません。"],
+  ["bodies", "支援機関", bodyCard, "該当する支援機関はありません。"],
+  ["meetings", "開く会議", meetingCard, "会議の開催は不要と判断されました(多機関協働事業につながらないため)。"],
+  ["planned", "準備中(基準日にはまだ実施していない)", plannedCard, "準備中の事業はありません。"],
+];
+
+function renderResult(target, result) {
+  clear(target);
+  const fy = result.fiscal_year;
+  const recognised = (result.needs || []).map((n) =>
+    n.input === n.id || n.input === n.label
+      ? h("li", {}, h("strong", {}, n.label))
+      : h("li", {}, `「${n.input}」→ `, h("strong", {}, n.label), n.matched && n.matched !== n.input ? h("span", { class: "muted small" }, `(「${n.matched}」として一致)`) : null),
+  );
+  const ruleIds = [];
+  for (const [key] of SECTIONS) for (const item of result[key] || []) for (const w of item.why || []) ruleIds.push(w.rule);
+
+  add(target, 
+    h("h2", { id: "route-results-title", tabindex: "-1" }, "振り分け結果"),
+    h(
+      "p",
+      {},
+      `基準日 ${jaDate(result.as_of)}(${fy ? reiwa(fy) : ""})・本人の同意: ${CONSENT[result.consent] || result.consent}`,
+      h("br"),
+      h("span", { class: "muted small" }, result.plan || ""),
+    ),
+    result.notice ? h("div", { class: "box warn", id: "route-notice" }, h("strong", {}, "ご注意: "), result.notice) : null,
+    (result.unmatched || []).length
+      ? h(
+          "div",
+          { class: "box bad", id: "route-unmatched" },
+          h("h3", {}, `当てはまらなかった入力(${result.unmatched.length}件)`),
+          h("p", {}, "次の言葉は、どの困りごとにも結びつけられませんでした。別の言い方で入力するか、一覧から選んでください。"),
+          h("ul", {}, result.unmatched.map((u) => h("li", {}, `「${u}」`))),
+        )
+      : null,
+    h(
+      "div",
+      { class: "panel", id: "route-needs" },
+      h("h3", {}, `受け止めた困りごと(${(result.needs || []).length}件)`),
+      recognised.length ? h("ul", {}, recognised) : h("p", {}, "なし"),
+    ),
+    SECTIONS.map(([key, title, render, empty]) => {
+      const items = result[key] || [];
+      return h(
+        "section",
+        { class: "result-section", id: `result-${key}`, "aria-labelledby": `result-${key}-title` },
+        h("h3", { id: `result-${key}-title` }, `${title}(${items.length})`),
+        items.length ? h("ul", { class: "cards" }, items.map(render)) : h("p", { class: "muted" }, empty),
+      );
+    }),
+    rulesGlossary(ruleIds),
+    h(
+      "div",
+      { class: "actions no-print" },
+      h("a", { href: "#/sheet", id: "make-sheet", class: "button-link" }, "つなぎシートを作る(印刷用)"),
+    ),
+  );
+}
+
+// ---- つなぎシート ----------------------------------------------------------------------------------------------
+
+function sheetRow(kind, item, detail, reason) {
+  return h("tr", {}, h("td", {}, kind), h("td", {}, h("strong", {}, item.label)), h("td", {}, detail), h("td", {}, reason));
+}
+
+function reasons(item, programs = []) {
+  const whys = item.why || [];
+  const texts = whys
+    .filter((w) => w.rule !== "responsible-department")
+    .map((w) => w.text)
+    .filter((t, i, all) => t && all.indexOf(t) === i)
+    .map((t) => (/[。.]$/.test(t) ? t : `${t}。`));
+  // "X課は…の所管課です" once per programme reads long on paper: one line naming the programmes instead.
+  if (whys.some((w) => w.rule === "responsible-department")) {
+    const owned = programs.filter((p) => (p.departments || []).some((d) => d.id === item.id)).map((p) => p.label);
+    if (owned.length) texts.push(`つなぐ事業のうち ${joinJa(owned)} の所管課です。`);
+  }
+  return texts.join("");
+}
+
+export async function sheetView(root, ctx) {
+  add(root, h("h1", { tabindex: "-1", class: "no-print" }, "つなぎシート"));
+  const result = household.result;
+  if (!result) {
+    add(root, 
+      h(
+        "div",
+        { class: "box info" },
+        h("p", {}, "まだ振り分けの結果がありません。先に「相談の振り分け」で困りごとを選び、結果を出してください。"),
+        h("p", {}, link("#/route", "相談の振り分けへ")),
+      ),
+    );
+    return;
+  }
+  const made = household.at || new Date();
+  const fy = result.fiscal_year;
+  const rows = [
+    ...(result.programs || []).map((p) =>
+      sheetRow("事業", p, joinJa([joinJa((p.departments || []).map((d) => d.label)), joinJa(p.legal_basis || [])]), reasons(p)),
+    ),
+    ...(result.departments || []).map((d) =>
+      sheetRow("担当課", d, joinJa([d.role, joinJa(d.functions || [])]), reasons(d, result.programs || [])),
+    ),
+    ...(result.bodies || []).map((b) => sheetRow("支援機関", b, b.role || "", reasons(b))),
+    ...(result.meetings || []).map((m) => sheetRow("会議", m, joinJa([m.role, joinJa(m.legal_basis || [])]), reasons(m))),
+    ...(result.planned || []).map((p) =>
+      sheetRow(
+        "準備中",
+        p,
+        joinJa([p.status, p.operating_from_fiscal_year ? `${reiwa(p.operating_from_fiscal_year)}から` : ""]),
+        reasons(p),
+      ),
+    ),
+  ];
+  const needsText = (result.needs || []).map((n) => (n.input === n.id || n.input === n.label ? n.label : `${n.label}(「${n.input}」)`));
+  add(root, 
+    h(
+      "div",
+      { class: "toolbar no-print" },
+      h("button", { type: "button", class: "primary", id: "print-sheet", onclick: () => window.print() }, "印刷する"),
+      link("#/route", "振り分け結果に戻る"),
+      h("span", { class: "muted small" }, "このシートはこのブラウザの中だけで作られ、サーバーには送られず保存もされません。"),
+    ),
+    h(
+      "article",
+      { class: "sheet", id: "sheet", "aria-label": "つなぎシート" },
+      h("h2", { class: "sheet-title" }, "つなぎシート(支援関係機関への連絡票)"),
+      h(
+        "table",
+        {},
+        h(
+          "tbody",
+          {},
+          h("tr", {}, h("th", { scope: "row" }, "作成日"), h("td", {}, `${made.getFullYear()}年${made.getMonth() + 1}月${made.getDate()}日`)),
+          h("tr", {}, h("th", { scope: "row" }, "基準日"), h("td", {}, `${jaDate(result.as_of)}(${fy ? reiwa(fy) : ""})`)),
+          h("tr", {}, h("th", { scope: "row" }, "相談者"), h("td", {}, h("span", { class: "blank" }), h("span", { class: "muted small" }, "(手書き)"))),
+          h("tr", {}, h("th", { scope: "row" }, "連絡先"), h("td", {}, h("span", { class: "blank" }), h("span", { class: "muted small" }, "(手書き)"))),
+          h("tr", {}, h("th", { scope: "row" }, "受付窓口・担当者"), h("td", {}, h("span", { class: "blank" }))),
+          h("tr", {}, h("th", { scope: "row" }, "本人の同意"), h("td", {}, CONSENT[result.consent] || result.consent)),
+          h("tr", {}, h("th", { scope: "row" }, "困りごと"), h("td", {}, joinJa(needsText) || "—")),
+          (result.unmatched || []).length
+            ? h("tr", {}, h("th", { scope: "row" }, "当てはまらなかった言葉"), h("td", {}, joinJa(result.unmatched.map((u) => `「${u}」`))))
+            : null,
+        ),
+      ),
+      result.notice ? h("p", { class: "box warn" }, result.notice) : null,
+      h(
+        "table",
+        { class: "sheet-routes" },
+        h("caption", {}, "つなぎ先と理由"),
+        h(
+          "thead",
+          {},
+          h(
+            "tr",
+            {},
+            h("th", { scope: "col", class: "col-kind" }, "区分"),
+            h("th", { scope: "col", class: "col-to" }, "つなぎ先"),
+            h("th", { scope: "col", class: "col-basis" }, "担当・根拠"),
+            h("th", { scope: "col", class: "col-why" }, "理由"),
+          ),
+        ),
+        h("tbody", {}, rows.length ? rows : h("tr", {}, h("td", { colspan: 4 }, "つなぎ先はありません。"))),
+      ),
+      h("h2", {}, "備考・引き継ぎ事項"),
+      h("div", { class: "memo" }),
+      h(
+        "p",
+        { class: "notice" },
+        `${result.plan || ""}に基づく。計画の版 ${result.revision || ctx.revision || "—"}。`,
+        "このシートには個人に関する情報が含まれます。関係機関への引き継ぎ以外に使わず、不要になったら適切に廃棄してください。",
+      ),
+    ),
+  );
+}

@@ -1,0 +1,236 @@
+// 計画の改定: a revised plan file is sent to POST /v1/validate; the page shows the Japanese validation report and
+// what differs from the active plan. Validation only: nothing is published or stored.
+
+import { postFile } from "./api.js";
+import { add, badge, clear, h, joinJa } from "./dom.js";
+import { showError } from "./consult.js";
+
+const TYPES = { ttl: "text/turtle", jsonld: "application/ld+json", json: "application/ld+json" };
+const NOT_YET = ["xlsx", "xls", "csv", "zip", "ods"];
+const SEVERITY = {
+  violation: ["違反", "bad"],
+  warning: ["警告", "warn"],
+  info: ["情報", "info"],
+  error: ["エラー", "bad"],
+};
+
+const last = { name: "", report: null };
+
+export async function revisionView(root, ctx) {
+  const fileInput = h("input", {
+    type: "file",
+    id: "revision-file",
+    name: "revision",
+    accept: ".ttl,.jsonld,.json,text/turtle,application/ld+json",
+    required: true,
+    "aria-describedby": "revision-help",
+  });
+  const results = h("section", { class: "results", id: "revision-results", "aria-labelledby": "revision-results-title" });
+  const formError = h("p", { class: "error-text", id: "revision-error", role: "alert" });
+  const form = h(
+    "form",
+    { class: "panel", id: "revision-form", novalidate: true },
+    h(
+      "div",
+      { class: "field" },
+      h("label", { for: "revision-file" }, "改定案のファイル"),
+      fileInput,
+      h(
+        "span",
+        { class: "help", id: "revision-help" },
+        "Turtle(.ttl)または JSON-LD(.jsonld)。10 MiB まで。現在の計画データ(/v1/catalog?format=ttl)を直したものを選びます。",
+      ),
+    ),
+    formError,
+    h("div", { class: "actions" }, h("button", { type: "submit", class: "primary", id: "revision-submit" }, "検証する")),
+  );
+  let busy = false;
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    formError.textContent = "";
+    const file = fileInput.files && fileInput.files[0];
+    if (!file) {
+      formError.textContent = "ファイルを選んでください。";
+      fileInput.focus();
+      return;
+    }
+    const ext = (file.name.split(".").pop() || "").toLowerCase();
+    if (NOT_YET.includes(ext)) {
+      formError.textContent = `${file.name}: Excel・CSV 形式の改定案はまだ検証できません。Turtle(.ttl)か JSON-LD(.jsonld)で送ってください。`;
+      return;
+    }
+    const type = TYPES[ext];
+    if (!type) {
+      formError.textContent = `${file.name}: この形式は受け付けません。Turtle(.ttl)か JSON-LD(.jsonld)を選んでください。`;
+      return;
+    }
+    if (busy) return;
+    busy = true;
+    results.setAttribute("aria-busy", "true");
+    add(clear(results), h("p", {}, "検証しています(数秒かかります)…"));
+    ctx.announce("検証しています…");
+    try {
+      last.report = await postFile("/v1/validate", file, type);
+      last.name = file.name;
+      render(results, last.report, last.name);
+      ctx.announce(last.report.conforms ? "検証の結果: 問題はありません。" : "検証の結果: 直すべき点があります。");
+      results.querySelector("h2").focus();
+    } catch (error) {
+      showError(results, error);
+      ctx.announce("検証できませんでした。");
+    } finally {
+      busy = false;
+      results.removeAttribute("aria-busy");
+    }
+  });
+  add(root, 
+    h("h1", { tabindex: "-1" }, "計画の改定"),
+    h(
+      "p",
+      { class: "lead" },
+      "改定案のファイルを選ぶと、計画の要件(SHACL と品質チェック)を満たすかを検証し、現在の計画との違いを示します。検証だけを行い、計画は変更されず、ファイルはサーバーに保存されません。",
+    ),
+    form,
+    h(
+      "div",
+      { class: "box info", id: "workbook-note" },
+      h("h2", {}, "Excel・CSV の改定案について"),
+      h(
+        "p",
+        {},
+        "ワークブック(.xlsx)や CSV を zip にまとめたファイルは、まだ受け付けていません。準備ができるまでは Turtle(.ttl)または JSON-LD(.jsonld)で提出してください。",
+      ),
+    ),
+    results,
+  );
+  if (last.report) render(results, last.report, last.name);
+}
+
+function findingsTable(findings) {
+  return h(
+    "div",
+    { class: "table-wrap", role: "region", "aria-label": "指摘事項の表", tabindex: "0" },
+    h(
+      "table",
+      { id: "findings-table" },
+      h("caption", {}, `指摘事項(${findings.length}件)`),
+      h("thead", {}, h("tr", {}, ["重大度", "対象", "内容", "直し方"].map((t) => h("th", { scope: "col" }, t)))),
+      h(
+        "tbody",
+        {},
+        findings.map((f) => {
+          const [label, kind] = SEVERITY[f.severity] || [f.severity, ""];
+          return h(
+            "tr",
+            {},
+            h("td", {}, badge(label, kind)),
+            h("td", {}, h("strong", {}, f.focus_label || f.focus), h("span", { class: "help" }, joinJa([f.focus, f.path]))),
+            h("td", { class: "finding-message" }, f.message, f.value ? h("span", { class: "help" }, `値: ${f.value}`) : null),
+            h("td", {}, f.hint || "—"),
+          );
+        }),
+      ),
+    ),
+  );
+}
+
+function itemName(item) {
+  return `${item.label || item.id}${item.type ? `(${item.type})` : ""}`;
+}
+
+function diffBlock(diff) {
+  if (!diff) return null;
+  const s = diff.summary || { added: 0, removed: 0, changed: 0 };
+  const affected = diff.affected || null;
+  return h(
+    "section",
+    { id: "revision-diff", "aria-labelledby": "revision-diff-title" },
+    h("h3", { id: "revision-diff-title" }, "現在の計画との違い"),
+    h("p", { id: "diff-summary" }, badge(`追加 ${s.added}件`, "ok"), badge(`削除 ${s.removed}件`, "bad"), badge(`変更 ${s.changed}件`, "warn")),
+    (diff.added || []).length ? [h("h4", {}, "追加されたもの"), h("ul", {}, diff.added.map((i) => h("li", {}, itemName(i))))] : null,
+    (diff.removed || []).length
+      ? [h("h4", {}, "削除されたもの"), h("ul", {}, diff.removed.map((i) => h("li", {}, itemName(i))))]
+      : null,
+    (diff.changed || []).length
+      ? [
+          h("h4", {}, "変更されたもの"),
+          diff.changed.map((item) =>
+            h(
+              "div",
+              { class: "table-wrap", role: "region", "aria-label": `${item.label || item.id}の変更`, tabindex: "0" },
+              h(
+                "table",
+                { class: "diff-changes" },
+                h("caption", {}, itemName(item)),
+                h("thead", {}, h("tr", {}, ["項目", "削除された値", "追加された値"].map((t) => h("th", { scope: "col" }, t)))),
+                h(
+                  "tbody",
+                  {},
+                  (item.changes || []).map((c) =>
+                    h(
+                      "tr",
+                      {},
+                      h("th", { scope: "row" }, c.property || c.property_id),
+                      h("td", {}, joinJa(c.removed || []) || "(なし)"),
+                      h("td", {}, joinJa(c.added || []) || "(なし)"),
+                    ),
+                  ),
+                ),
+              ),
+            ),
+          ),
+        ]
+      : null,
+    affected && ((affected.programs || []).length || (affected.departments || []).length)
+      ? [
+          h("h4", {}, "影響を受ける事業・課"),
+          h("p", {}, joinJa([...(affected.programs || []), ...(affected.departments || [])].map((x) => x.label || x.id))),
+        ]
+      : null,
+    !s.added && !s.removed && !s.changed ? h("p", {}, "現在の計画との違いはありません。") : null,
+  );
+}
+
+function render(target, report, name) {
+  clear(target);
+  const findings = report.findings || [];
+  const checks = report.checks || [];
+  const count = (sev) => findings.filter((f) => f.severity === sev).length;
+  add(target, 
+    h("h2", { id: "revision-results-title", tabindex: "-1" }, `検証結果: ${name}`),
+    report.conforms
+      ? h("div", { class: "box ok", id: "revision-verdict" }, h("strong", {}, "この改定案は計画の要件を満たしています。"))
+      : h(
+          "div",
+          { class: "box bad", id: "revision-verdict" },
+          h("strong", {}, "この改定案には直すべき点があります。"),
+          ` 違反 ${count("violation")}件・警告 ${count("warning")}件・品質チェック ${checks.length}件`,
+        ),
+    h("p", { class: "small muted" }, `改定案の版 ${report.revision || "—"} / 現在の版 ${report.active_revision || "—"}`),
+    findings.length ? findingsTable(findings) : h("p", {}, "SHACL の指摘事項はありません。"),
+    checks.length
+      ? [
+          h("h3", {}, `品質チェックで見つかった問題(${checks.length}件)`),
+          h(
+            "ul",
+            { id: "checks-list" },
+            checks.map((c) => {
+              const [label, kind] = SEVERITY[c.severity] || [c.severity, ""];
+              return h(
+                "li",
+                {},
+                h("strong", {}, c.title || c.name),
+                " ",
+                badge(label, kind),
+                c.hint ? h("span", { class: "help" }, `直し方: ${c.hint}`) : null,
+                (c.rows || []).length
+                  ? h("span", { class: "help" }, `該当: ${joinJa(c.rows.map((r) => (Array.isArray(r) ? r.join(" ") : String(r))))}`)
+                  : null,
+              );
+            }),
+          ),
+        ]
+      : null,
+    diffBlock(report.diff),
+  );
+}

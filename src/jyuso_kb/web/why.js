@@ -1,0 +1,72 @@
+// Rendering the "why" of a routing answer in plain Japanese: the explanation, the plan section, the law, the rule.
+
+import { catalog } from "./api.js";
+import { h, joinJa } from "./dom.js";
+
+let rulesById = new Map();
+let needLabels = new Map();
+
+/** Loads the rule names and the thesaurus labels once (both are public catalog data). */
+export async function loadWhyContext() {
+  const [rules, needs] = await Promise.all([catalog("/web/rules.json"), catalog("/v1/needs")]);
+  rulesById = new Map(rules.rules.map((r) => [r.id, r]));
+  needLabels = new Map(needs.needs.map((n) => [n.id, n.label]));
+}
+
+export function ruleName(id) {
+  return rulesById.has(id) ? rulesById.get(id).name : id;
+}
+
+export function ruleInfo(id) {
+  return rulesById.get(id) || { id, name: id, intent: "", section: "", legal: "" };
+}
+
+export function needLabel(id) {
+  return needLabels.get(id) || id;
+}
+
+/** One line of explanation: what, for which needs, and where it is written down. */
+export function whyItem(why) {
+  const meta = [];
+  if (why.needs && why.needs.length) meta.push(`対象の困りごと: ${joinJa(why.needs.map(needLabel))}`);
+  if (why.section) meta.push(`計画の節: ${why.section}`);
+  if (why.legal_item && why.legal_item.length) meta.push(`法令: ${joinJa(why.legal_item)}`);
+  meta.push(`ルール: ${ruleName(why.rule)}`);
+  return h(
+    "li",
+    { "data-rule": why.rule },
+    h("span", { class: "why-text" }, why.text || `${ruleName(why.rule)}によります。`),
+    why.condition ? [" ", h("span", { class: "condition" }, `条件: ${why.condition}`)] : null,
+    h("span", { class: "meta" }, meta.join(" ・ ")),
+  );
+}
+
+export function whyBlock(whys) {
+  if (!whys || !whys.length) return null;
+  return h(
+    "div",
+    { class: "why" },
+    h("p", { class: "why-title" }, h("strong", {}, "なぜここにつなぐのか")),
+    h("ul", {}, whys.map(whyItem)),
+  );
+}
+
+/** A glossary of the rules used in an answer (one keyboard stop, instead of one per explanation). */
+export function rulesGlossary(ruleIds) {
+  const ids = [...new Set(ruleIds)].filter(Boolean);
+  if (!ids.length) return null;
+  return h(
+    "details",
+    { class: "rules panel" },
+    h("summary", {}, `この結果に使ったルールの説明（${ids.length}件）`),
+    h(
+      "dl",
+      { class: "facts" },
+      ids.map((id) => {
+        const rule = ruleInfo(id);
+        const source = joinJa([rule.section && `計画 ${rule.section}`, rule.legal]);
+        return [h("dt", {}, rule.name), h("dd", {}, rule.intent || id, source ? h("span", { class: "help" }, source) : null)];
+      }),
+    ),
+  );
+}

@@ -1,0 +1,608 @@
+"""The Japanese web page, tested in a real browser: Playwright driving Debian's Chromium (headless) against a real
+``jyuso-kb serve`` process.
+
+Every test records the browser's requests and fails on any that leaves the test server's origin, on any URL with
+a query string (household data must never be in a URL) and on any script error. A screenshot of each main page is
+saved under test-output/screenshots/.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, Request, Response, expect, sync_playwright
+from rdflib import Graph, URIRef
+
+from .web_support import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    SCREENSHOTS,
+    WEB,
+    Server,
+    contrast,
+    css_variables,
+    parse_colour,
+)
+
+TIMEOUT_MS = 30_000
+VALIDATE_TIMEOUT_MS = 120_000  # SHACL + quality checks + diff take a few seconds; much longer on a loaded machine
+OUTREACH_DEPARTMENT = (
+    URIRef("https://w3id.org/jyuso-kb/data/uozu/prog-outreach"),
+    URIRef("https://w3id.org/jyuso-kb/ontology#responsibleDepartment"),
+    URIRef("https://w3id.org/jyuso-kb/data/uozu/dept-shakaifukushi"),
+)
+NO_DEPARTMENT = "事業に所管課がないか、所管課が既知の課ではありません。"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    running = Server(tmp_path_factory.mktemp("web") / "server.log").start()
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture(scope="module")
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="module")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    assert CHROMIUM.exists(), f"{CHROMIUM} is missing: run .ci/run-deps (apt-get install -y chromium)"
+    launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+    try:
+        yield launched
+    finally:
+        launched.close()
+
+
+@dataclass
+class Recorder:
+    """What the page asked the network for, and what went wrong in its scripts."""
+
+    origin: str
+    requests: list[Request] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def request(self, request: Request) -> None:
+        self.requests.append(request)
+
+    def console(self, message: ConsoleMessage) -> None:
+        # API answers 4xx on purpose in some tests (and the page shows them); the browser logs each as an error.
+        if message.type == "error" and not message.text.startswith("Failed to load resource"):
+            self.errors.append(message.text)
+
+    def response(self, response: Response) -> None:
+        asset = not response.url.startswith(self.origin + "/v1/")
+        if response.status >= 500 or (asset and response.status >= 400):
+            self.errors.append(f"{response.status} {response.url}")
+
+    def posts(self, path: str) -> list[Request]:
+        return [r for r in self.requests if r.method == "POST" and r.url == self.origin + path]
+
+    def check(self) -> None:
+        foreign = [r.url for r in self.requests if not r.url.startswith(self.origin + "/")]
+        assert not foreign, f"requests outside the test server: {foreign}"
+        with_query = [r.url for r in self.requests if "?" in r.url]
+        assert not with_query, f"URLs with a query string: {with_query}"
+        assert not self.errors, f"script errors: {self.errors}"
+
+
+@pytest.fixture()
+def page(browser: Browser, server: Server) -> Iterator[tuple[Page, Recorder]]:
+    context = browser.new_context(
+        locale="ja-JP", viewport={"width": 1280, "height": 900}, service_workers="block", base_url=server.base_url
+    )
+    context.set_default_timeout(TIMEOUT_MS)
+    recorder = Recorder(server.base_url)
+    opened = context.new_page()
+    opened.on("request", recorder.request)
+    opened.on("pageerror", lambda exc: recorder.errors.append(str(exc)))
+    opened.on("console", recorder.console)
+    opened.on("response", recorder.response)
+    try:
+        yield opened, recorder
+        recorder.check()
+        storage = opened.evaluate("() => [localStorage.length, sessionStorage.length, document.cookie]")
+        assert storage == [0, 0, ""], f"the page stored something: {storage}"
+    finally:
+        context.close()
+
+
+def shot(page: Page, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def open_view(page: Page, view: str) -> None:
+    page.goto(f"/#/{view}")
+    expect(page.locator("main h1")).to_be_visible()
+    expect(page.locator("main")).not_to_have_attribute("aria-busy", "true")
+
+
+def card(page: Page, section: str, title: str) -> Any:
+    return page.locator(f"#result-{section} .card").filter(has=page.get_by_role("heading", name=title, exact=True))
+
+
+# ---- served, offline, no build step -----------------------------------------------------------------------------
+
+
+def test_page_is_served_same_origin_only(server: Server) -> None:
+    with server.client() as client:
+        index = client.get("/")
+        assert index.status_code == 200
+        assert index.headers["content-type"].startswith("text/html")
+        assert '<html lang="ja">' in index.text
+        csp = index.headers["content-security-policy"]
+        assert "default-src 'none'" in csp and "connect-src 'self'" in csp and "script-src 'self'" in csp
+        for asset in ("app.js", "dom.js", "api.js", "consult.js", "catalog.js", "who.js", "revision.js", "why.js"):
+            response = client.get(f"/web/{asset}")
+            assert response.status_code == 200, asset
+            assert "javascript" in response.headers["content-type"], asset
+        assert client.get("/web/style.css").headers["content-type"].startswith("text/css")
+        rules = client.get("/web/rules.json").json()["rules"]
+        assert {"entry-by-field", "meeting-with-consent"} <= {r["id"] for r in rules}
+        assert all(re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", r["name"]) for r in rules), "rule names in Japanese"
+    sources = {p.name: p.read_text(encoding="utf-8") for p in WEB.iterdir() if p.suffix in (".js", ".css", ".html")}
+    for name, text in sources.items():
+        assert not re.search(r"(?:https?:)?//[a-z0-9.-]+\.[a-z]{2,}", text, re.I), f"{name} refers to another origin"
+        assert "@import" not in text and "@font-face" not in text, name
+    code = "\n".join(text for name, text in sources.items() if name.endswith(".js"))
+    scripts = re.sub(r"^\s*//.*$|/\*.*?\*/", "", code, flags=re.M | re.S)  # the code, without its comments
+    for banned in ("localStorage", "sessionStorage", "document.cookie", "indexedDB", "innerHTML", "eval("):
+        assert banned not in scripts, f"the page's scripts use {banned}"
+    assert not (WEB / "package.json").exists(), "no JavaScript build step"
+
+
+# ---- 相談の振り分け -----------------------------------------------------------------------------------------------
+
+
+def test_route_household_shows_destinations_with_why(page: tuple[Page, Recorder]) -> None:
+    pg, recorder = page
+    open_view(pg, "route")
+    expect(pg.locator("#need-checklist fieldset legend")).to_have_count(6)
+    expect(pg.locator("#as-of")).to_have_value(re.compile(r"^\d{4}-\d{2}-\d{2}$"))  # today by default
+    pg.get_by_role("checkbox", name="親の介護", exact=True).check()
+    pg.get_by_role("checkbox", name="ひきこもり", exact=True).check()
+    pg.get_by_label("住民の言葉で追加(任意)").fill("ぴよぴよの件")
+    pg.get_by_role("button", name="追加", exact=True).click()
+    pg.get_by_role("radio", name="同意あり").check()
+    pg.get_by_label("基準日").fill("2025-10-01")
+    pg.get_by_role("button", name="振り分ける").click()
+    expect(pg.locator("#route-results-title")).to_be_focused()
+
+    sent = recorder.posts("/v1/route")
+    assert len(sent) == 1
+    body = json.loads(sent[0].post_data or "{}")
+    assert body == {
+        "needs": ["care-of-parent", "hikikomori", "ぴよぴよの件"],
+        "members": [],
+        "consent": True,
+        "as_of": "2025-10-01",
+    }
+
+    department = card(pg, "departments", "社会福祉課")
+    expect(department).to_have_count(1)
+    expect(department.locator(".why li").first).to_contain_text("高齢者福祉相談")
+    expect(department).to_contain_text("計画の節: 7.")
+    program = card(pg, "programs", "多機関協働事業")
+    expect(program).to_have_count(1)
+    expect(program).to_contain_text("社会福祉法第106条の4第2項第5号")
+    expect(program.locator(".why")).to_contain_text("2つ以上の分野にまたがる")
+    expect(program.locator(".why")).to_contain_text("ルール: 複数の分野にまたがる相談")
+    meeting = card(pg, "meetings", "重層的支援会議")
+    expect(meeting).to_have_count(1)
+    expect(meeting.locator(".why")).to_contain_text("本人の同意が得られた場合")
+    expect(card(pg, "meetings", "支援会議")).to_have_count(0)
+    for section in ("programs", "departments", "meetings"):
+        cards = pg.locator(f"#result-{section} .card")
+        for i in range(cards.count()):
+            expect(cards.nth(i).locator(".why li").first).to_be_visible()
+    expect(pg.locator("#route-unmatched")).to_contain_text("「ぴよぴよの件」")
+    expect(pg.locator("#route-needs")).to_contain_text("親の介護")
+    expect(pg.locator("details.rules summary")).to_contain_text("ルールの説明")
+    shot(pg, "route")
+
+    # つなぎシート: built in the browser from the result in memory; print CSS shows the sheet only.
+    pg.get_by_role("link", name="つなぎシートを作る(印刷用)").click()
+    sheet = pg.locator("#sheet")
+    expect(sheet).to_contain_text("多機関協働事業")
+    expect(sheet).to_contain_text("社会福祉課")
+    expect(sheet).to_contain_text("重層的支援会議")
+    expect(sheet).to_contain_text("同意あり")
+    expect(sheet).to_contain_text("「ぴよぴよの件」")
+    pg.evaluate("() => { window.__printed = 0; window.print = () => { window.__printed += 1; }; }")
+    pg.get_by_role("button", name="印刷する").click()
+    assert pg.evaluate("() => window.__printed") == 1
+    pg.emulate_media(media="print")
+    expect(pg.locator(".site-header")).to_be_hidden()
+    expect(pg.locator(".site-nav")).to_be_hidden()
+    expect(pg.locator(".toolbar")).to_be_hidden()
+    expect(sheet).to_be_visible()
+    assert pg.evaluate("() => getComputedStyle(document.body).backgroundColor") == "rgb(255, 255, 255)"
+    shot(pg, "sheet-print")
+    pg.emulate_media(media="screen")
+    shot(pg, "sheet")
+    posts = [r for r in recorder.requests if r.method == "POST"]
+    assert [r.url for r in posts] == [recorder.origin + "/v1/route"], "the sheet is made without the server"
+
+
+def test_route_planned_and_age(page: tuple[Page, Recorder]) -> None:
+    """In R6 アウトリーチ was being designed: it is answered as 準備中 with its status; ages reach 地域づくり."""
+    pg, recorder = page
+    open_view(pg, "route")
+    pg.get_by_role("checkbox", name="ひきこもり", exact=True).check()
+    pg.get_by_label("世帯員の年齢(任意)").fill("82, 45")
+    pg.get_by_label("基準日").fill("2024-10-01")
+    pg.get_by_role("button", name="振り分ける").click()
+    planned = card(pg, "planned", "アウトリーチ等を通じた継続的支援事業 準備中")
+    expect(planned).to_have_count(1)
+    expect(planned).to_contain_text("実施体制の検討")
+    expect(planned).to_contain_text("令和7年度から実施予定")
+    expect(card(pg, "programs", "一般介護予防事業・地域介護予防活動支援事業")).to_have_count(1)
+    expect(pg.locator("#result-meetings .card")).to_have_count(2)  # consent unknown: both meetings, each conditional
+    body = json.loads(recorder.posts("/v1/route")[0].post_data or "{}")
+    assert body["members"] == [{"age": 82}, {"age": 45}] and body["consent"] is None
+
+    pg.get_by_label("世帯員の年齢(任意)").fill("八十")
+    pg.get_by_role("button", name="振り分ける").click()
+    expect(pg.locator("#route-form-error")).to_contain_text("世帯員の年齢")
+    expect(pg.get_by_label("世帯員の年齢(任意)")).to_have_attribute("aria-invalid", "true")
+    assert len(recorder.posts("/v1/route")) == 1, "an invalid age is caught before sending"
+
+
+# ---- 誰が担当? ------------------------------------------------------------------------------------------------
+
+
+def test_who_handles(page: tuple[Page, Recorder]) -> None:
+    pg, recorder = page
+    open_view(pg, "who")
+    pg.get_by_label("住民の言葉での質問・困りごと").fill("隣の空き家が心配")
+    pg.get_by_role("button", name="探す").click()
+    first = pg.locator("#who-list > li").first
+    expect(first.get_by_role("heading")).to_contain_text("1位")
+    expect(first.get_by_role("link")).to_have_text("都市計画課")
+    expect(first).to_contain_text("空き家対策")
+    sent = recorder.posts("/v1/who-handles")
+    assert len(sent) == 1 and json.loads(sent[0].post_data or "{}") == {"q": "隣の空き家が心配"}
+    assert "空き家" not in pg.url
+    shot(pg, "who-handles")
+    first.get_by_role("link", name="都市計画課").click()
+    expect(pg).to_have_url(re.compile(r"#/departments/dept-toshikeikaku$"))
+    expect(pg.locator("#duties")).to_contain_text("空き家対策")
+    shot(pg, "department")
+
+
+# ---- catalog pages -----------------------------------------------------------------------------------------------
+
+
+def test_programs_and_program_page(page: tuple[Page, Recorder], server: Server) -> None:
+    pg, _ = page
+    with server.client() as client:
+        programs = client.get("/v1/programs").json()["programs"]
+    open_view(pg, "programs")
+    expect(pg.locator("#programs-table tbody tr")).to_have_count(len(programs))
+    shot(pg, "programs")
+    pg.get_by_role("link", name="アウトリーチ等を通じた継続的支援事業").click()
+    expect(pg).to_have_url(re.compile(r"#/programs/prog-outreach$"))
+    expect(pg.locator("main h1")).to_contain_text("アウトリーチ等を通じた継続的支援事業")
+    expect(pg.locator("main")).to_contain_text("社会福祉法第106条の4第2項第4号")
+    expect(pg.locator("main")).to_contain_text("社会福祉課")
+    expect(pg).to_have_title(re.compile("アウトリーチ等を通じた継続的支援事業"))
+    shot(pg, "program")
+
+    pg.goto("/#/programs/no-such-program")
+    expect(pg.locator("main [role=alert]")).to_contain_text("指定された事業は見つかりません。")
+
+
+def test_departments(page: tuple[Page, Recorder], server: Server) -> None:
+    pg, _ = page
+    with server.client() as client:
+        duties = client.get("/v1/departments/dept-shakaifukushi").json()["duties"]
+    open_view(pg, "departments")
+    expect(pg.locator("#departments-table tbody tr")).to_have_count(12)
+    shot(pg, "departments")
+    pg.get_by_role("link", name="社会福祉課", exact=True).click()
+    expect(pg.locator("main h1")).to_have_text("社会福祉課")
+    expect(pg.locator("#duties li")).to_have_count(len(duties))
+    expect(pg.locator("main")).to_contain_text("多機関協働事業")
+
+
+def test_matrix_heat_map(page: tuple[Page, Recorder], server: Server) -> None:
+    pg, _ = page
+    with server.client() as client:
+        matrix = client.get("/v1/matrix").json()
+    marked = sum(1 for row in matrix["rows"] for on in row["cells"].values() if on)
+    open_view(pg, "matrix")
+    table = pg.locator("#matrix-table")
+    expect(table.locator("tbody tr")).to_have_count(12)
+    expect(table.locator("thead th")).to_have_count(len(matrix["functions"]) + 2)
+    expect(table.locator("td.cell.on")).to_have_count(marked)
+    expect(table.locator("td.cell.off")).to_have_count(12 * len(matrix["functions"]) - marked)
+    on = table.locator("td.cell.on").first.evaluate("el => getComputedStyle(el).backgroundColor")
+    off = table.locator("td.cell.off").first.evaluate("el => getComputedStyle(el).backgroundColor")
+    assert on != off and contrast(on, off) >= 1.8, "marked cells stand out at a glance"
+    expect(table.locator("td.cell.on").first).to_contain_text("関わる")  # not colour alone
+    shot(pg, "matrix")
+
+
+def test_meetings_and_schedule(page: tuple[Page, Recorder], server: Server) -> None:
+    pg, _ = page
+    with server.client() as client:
+        schedule = client.get("/v1/schedule").json()
+    open_view(pg, "meetings")
+    expect(pg.locator("#meetings-list > li")).to_have_count(5)
+    expect(pg.locator("#meetings-list")).to_contain_text("重層的支援会議")
+    expect(pg.locator("#meetings-list")).to_contain_text("社会福祉法第106条の6")
+    shot(pg, "meetings")
+    pg.get_by_role("link", name="支援会議", exact=True).click()
+    expect(pg).to_have_url(re.compile(r"#/meetings/mtg-shien$"))
+    expect(pg.locator("main")).to_contain_text("守秘義務")
+
+    open_view(pg, "schedule")
+    table = pg.locator("#schedule-table")
+    expect(table.locator("tbody tr")).to_have_count(len(schedule["rows"]))
+    for era in ("令和6年度", "令和7年度", "令和8年度"):
+        expect(table.locator("thead")).to_contain_text(era)
+    outreach = table.locator("tbody tr").filter(has_text="③アウトリーチ")
+    expect(outreach.locator("td.phase").first).to_have_text("実施体制の検討")
+    expect(outreach.locator("td.phase.status-full")).to_have_attribute("colspan", "2")  # R7–R8 as one bar
+    shot(pg, "schedule")
+
+
+# ---- 計画の改定 -------------------------------------------------------------------------------------------------
+
+
+def test_revision_upload_shows_japanese_report_and_diff(
+    page: tuple[Page, Recorder], server: Server, tmp_path: Path
+) -> None:
+    pg, recorder = page
+    with server.client() as client:
+        turtle = client.get("/v1/catalog", params={"format": "ttl"}).text
+    graph = Graph()
+    graph.parse(data=turtle, format="turtle")
+    assert OUTREACH_DEPARTMENT in graph
+    graph.remove(OUTREACH_DEPARTMENT)
+    bad_ttl = tmp_path / "revision.ttl"
+    bad_ttl.write_text(graph.serialize(format="turtle"), encoding="utf-8")
+    bad_jsonld = tmp_path / "revision.jsonld"
+    bad_jsonld.write_text(graph.serialize(format="json-ld"), encoding="utf-8")
+    workbook = tmp_path / "revision.xlsx"
+    workbook.write_bytes(b"PK\x03\x04")
+
+    open_view(pg, "revision")
+    expect(pg.locator("#workbook-note")).to_contain_text("まだ受け付けていません")
+    pg.get_by_label("改定案のファイル").set_input_files(str(workbook))
+    pg.get_by_role("button", name="検証する").click()
+    expect(pg.locator("#revision-error")).to_contain_text("まだ検証できません")
+    assert not recorder.posts("/v1/validate"), "a workbook is not sent"
+
+    pg.get_by_label("改定案のファイル").set_input_files(str(bad_ttl))
+    pg.get_by_role("button", name="検証する").click()
+    expect(pg.locator("#revision-verdict")).to_contain_text("直すべき点があります", timeout=VALIDATE_TIMEOUT_MS)
+    row = pg.locator("#findings-table tbody tr").filter(has_text=NO_DEPARTMENT)
+    expect(row).to_have_count(1)
+    expect(row).to_contain_text("違反")
+    expect(row).to_contain_text("アウトリーチ等を通じた継続的支援事業")
+    expect(row).to_contain_text("jy:responsibleDepartment で所管課")
+    expect(pg.locator("#diff-summary")).to_contain_text("変更 1件")
+    change = pg.locator("#revision-diff table.diff-changes")
+    expect(change.locator("caption")).to_contain_text("アウトリーチ等を通じた継続的支援事業")
+    expect(change.locator("tbody tr")).to_contain_text("所管課")
+    expect(change.locator("tbody tr")).to_contain_text("社会福祉課")
+    assert recorder.posts("/v1/validate")[0].headers["content-type"] == "text/turtle"
+    shot(pg, "revision")
+
+    pg.get_by_label("改定案のファイル").set_input_files(str(bad_jsonld))
+    pg.get_by_role("button", name="検証する").click()
+    expect(pg.locator("#revision-results-title")).to_contain_text("revision.jsonld", timeout=VALIDATE_TIMEOUT_MS)
+    expect(pg.locator("#findings-table")).to_contain_text(NO_DEPARTMENT)
+    assert recorder.posts("/v1/validate")[1].headers["content-type"] == "application/ld+json"
+
+
+def test_revision_syntax_error_is_shown(page: tuple[Page, Recorder], tmp_path: Path) -> None:
+    pg, _ = page
+    broken = tmp_path / "broken.ttl"
+    broken.write_text('@prefix x: <http://example.org/> .\nx:a x:b "unterminated\n', encoding="utf-8")
+    open_view(pg, "revision")
+    pg.get_by_label("改定案のファイル").set_input_files(str(broken))
+    pg.get_by_role("button", name="検証する").click()
+    alert = pg.locator("#revision-results [role=alert]")
+    expect(alert).to_contain_text("Turtle の構文エラー", timeout=VALIDATE_TIMEOUT_MS)
+    expect(alert).to_contain_text("対処:")
+
+
+# ---- keyboard and accessibility ------------------------------------------------------------------------------
+
+
+def focused(pg: Page) -> dict[str, str]:
+    info: dict[str, str] = pg.evaluate(
+        """() => { const el = document.activeElement; const s = getComputedStyle(el);
+        return {id: el.id, tag: el.tagName.toLowerCase(), type: el.type || '', name: el.name || '',
+                cls: el.className || '', outline: s.outlineStyle, width: s.outlineWidth}; }"""
+    )
+    return info
+
+
+def tab_until(pg: Page, wanted: str, limit: int = 250) -> list[str]:
+    seen = []
+    for _ in range(limit):
+        pg.keyboard.press("Tab")
+        now = focused(pg)
+        seen.append(now["id"] or now["cls"] or now["tag"])
+        if now["id"] == wanted:
+            return seen
+    raise AssertionError(f"Tab never reached #{wanted}; went through {seen[:40]}…")
+
+
+def test_keyboard_only(page: tuple[Page, Recorder], server: Server) -> None:
+    pg, recorder = page
+    pg.goto("/")
+    expect(pg.locator("#need-care-of-parent")).to_be_attached()
+    pg.keyboard.press("Tab")
+    assert "skip-link" in focused(pg)["cls"], "the skip link comes first"
+    expect(pg.locator(".skip-link")).to_be_in_viewport()
+    pg.keyboard.press("Enter")
+    assert focused(pg)["id"] == "main"
+
+    order = tab_until(pg, "need-care-of-parent")
+    state = focused(pg)
+    assert state["type"] == "checkbox" and state["outline"] != "none" and state["width"] not in ("0px", ""), state
+    assert order[0].startswith("need-"), f"the checklist comes first in the main content: {order[:3]}"
+    pg.keyboard.press("Space")
+    expect(pg.locator("#need-care-of-parent")).to_be_checked()
+    tab_until(pg, "need-hikikomori")
+    pg.keyboard.press("Space")
+    expect(pg.locator("#need-hikikomori")).to_be_checked()
+    rest = tab_until(pg, "route-submit")
+    positions = {name: rest.index(name) for name in ("free-text", "free-add", "ages", "consent-unknown", "as-of")}
+    assert list(positions.values()) == sorted(positions.values()), f"logical tab order: {rest}"
+    state = focused(pg)
+    assert state["outline"] == "solid" and state["width"] == "3px", "visible focus on the submit button"
+    shot(pg, "keyboard-focus")
+    pg.keyboard.press("Enter")
+    expect(pg.locator("#route-results-title")).to_be_focused()
+    expect(card(pg, "departments", "社会福祉課")).to_have_count(1)
+    assert len(recorder.posts("/v1/route")) == 1
+
+    # The result links are reachable too: Tab from the results heading to the first programme card.
+    pg.keyboard.press("Tab")
+    assert focused(pg)["tag"] == "a"
+    # Navigating by keyboard moves focus to the new page's heading.
+    pg.keyboard.press("Enter")
+    expect(pg.locator("main h1")).to_be_focused()
+
+
+VIEWS = [
+    "route",
+    "who",
+    "programs",
+    "programs/prog-outreach",
+    "departments",
+    "departments/dept-shakaifukushi",
+    "matrix",
+    "meetings",
+    "meetings/mtg-jusoteki-shien",
+    "schedule",
+    "revision",
+    "sheet",
+]
+
+AUDIT = """() => {
+  const problems = [];
+  if (document.documentElement.lang !== 'ja') problems.push('html lang is not ja');
+  for (const el of document.querySelectorAll('input, select, textarea')) {
+    if (el.type === 'hidden') continue;
+    const labels = [...(el.labels || [])].filter((l) => l.textContent.trim());
+    if (!labels.length) problems.push(`no <label> for ${el.id || el.name || el.outerHTML.slice(0, 60)}`);
+  }
+  for (const el of document.querySelectorAll('button, a[href]')) {
+    const name = (el.getAttribute('aria-label') || el.textContent || '').trim();
+    if (!name) problems.push(`unnamed ${el.tagName.toLowerCase()}`);
+  }
+  if (document.querySelectorAll('main h1').length !== 1) problems.push('main has not exactly one h1');
+  if (!document.querySelector('a.skip-link[href="#main"]')) problems.push('no skip link');
+  for (const el of document.querySelectorAll('[onclick], [onmousedown], [onmouseover]'))
+    problems.push(`inline mouse handler on ${el.tagName}`);
+  for (const el of document.querySelectorAll('[tabindex]'))
+    if (Number(el.getAttribute('tabindex')) > 0) problems.push('positive tabindex');
+  return problems;
+}"""
+
+CONTRAST = """() => {
+  const parse = (c) => { const m = c.match(/[\\d.]+/g).map(Number); return m.length > 3 ? m : [...m, 1]; };
+  const lum = ([r, g, b]) => { const f = (v) => { v /= 255; return v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b); };
+  const background = (el) => { for (let e = el; e; e = e.parentElement) { const c = parse(getComputedStyle(e).backgroundColor);
+    if (c[3] > 0) return c; } return [255, 255, 255, 1]; };
+  const worst = [];
+  for (const el of document.querySelectorAll('body *')) {
+    if (!el.checkVisibility || !el.checkVisibility()) continue;
+    if (el.closest('.visually-hidden')) continue;
+    const text = [...el.childNodes].filter((n) => n.nodeType === 3 && n.textContent.trim()).map((n) => n.textContent).join('');
+    if (!text.trim()) continue;
+    const fg = parse(getComputedStyle(el).color), bg = background(el);
+    const a = lum(fg), b = lum(bg); const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    if (ratio < 4.5) worst.push(`${ratio.toFixed(2)} ${el.tagName} ${text.trim().slice(0, 20)}`);
+  }
+  return worst;
+}"""
+
+
+def test_accessibility_of_every_view(page: tuple[Page, Recorder]) -> None:
+    pg, _ = page
+    open_view(pg, "route")
+    pg.get_by_role("checkbox", name="ひきこもり", exact=True).check()
+    pg.get_by_role("checkbox", name="税金の滞納", exact=True).check()
+    pg.get_by_label("基準日").fill("2024-10-01")
+    pg.get_by_role("button", name="振り分ける").click()  # results and the sheet are audited with content
+    expect(pg.locator("#route-results-title")).to_be_focused()
+    problems: dict[str, list[str]] = {}
+    for view in VIEWS:
+        open_view(pg, view)
+        found = pg.evaluate(AUDIT) + pg.evaluate(CONTRAST)
+        if found:
+            problems[view] = found
+    assert not problems, problems
+
+
+def test_css_colour_pairs_meet_wcag_aa() -> None:
+    css = (WEB / "style.css").read_text(encoding="utf-8")
+    colours = css_variables(css)
+    text_pairs = [
+        ("ink", "paper"),
+        ("ink", "surface"),
+        ("ink", "header-bg"),
+        ("ink", "neutral-bg"),
+        ("ink-muted", "paper"),
+        ("ink-muted", "surface"),
+        ("ink-muted", "header-bg"),
+        ("link", "paper"),
+        ("link", "surface"),
+        ("link", "header-bg"),
+        ("link-visited", "paper"),
+        ("primary", "paper"),
+        ("primary-ink", "primary"),
+        ("primary-ink", "primary-hover"),
+        ("nav-current-ink", "nav-current-bg"),
+        ("ok-ink", "ok-bg"),
+        ("warn-ink", "warn-bg"),
+        ("bad-ink", "bad-bg"),
+        ("bad-ink", "paper"),
+        ("info-ink", "info-bg"),
+        ("legal-ink", "legal-bg"),
+        ("heat-ink", "heat-0"),
+        ("heat-ink", "heat-1"),
+        ("heat-ink", "heat-2"),
+        ("heat-ink", "heat-3"),
+        ("heat-ink", "heat-4"),
+        ("heat-ink", "heat-on"),
+        ("ink-muted", "heat-0"),
+    ]
+    failing = {
+        f"{fg} on {bg}": round(contrast(colours[fg], colours[bg]), 2)
+        for fg, bg in text_pairs
+        if contrast(colours[fg], colours[bg]) < 4.5
+    }
+    assert not failing, f"text colour pairs below 4.5:1: {failing}"
+    # Non-text: focus ring and control borders need 3:1 against what surrounds them (WCAG 1.4.11).
+    for fg, bg in [("focus", "paper"), ("focus", "surface"), ("focus", "header-bg"), ("line", "paper")]:
+        assert contrast(colours[fg], colours[bg]) >= 3.0, f"{fg} on {bg}"
+    # Every colour of the stylesheet is one of these variables (so this test sees them all).
+    outside = re.sub(r":root\s*\{.*?\}", "", css, count=1, flags=re.S)
+    literals = re.findall(r"#[0-9a-fA-F]{3,8}\b|\brgba?\(|\bhsla?\(", outside)
+    assert not literals, f"colour literals outside :root: {literals}"
+    for name, value in colours.items():
+        if name != "shadow":
+            parse_colour(value)  # every other variable is an opaque colour
