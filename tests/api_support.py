@@ -228,6 +228,13 @@ class RealServer:
         except OSError:
             return ""
 
+    def mark(self) -> int:
+        """A position in the log; ``log_since(mark)`` is what the server wrote after it."""
+        return len(self.log())
+
+    def log_since(self, mark: int) -> str:
+        return self.log()[mark:]
+
     def client(self, **kwargs: Any) -> httpx.Client:
         return httpx.Client(base_url=self.base_url, trust_env=False, **{"timeout": 15.0, **kwargs})
 

@@ -23,8 +23,10 @@ from typing import Annotated, Any
 from fastapi import Body, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt, StrictStr, StringConstraints
+from pydantic_core import PydanticCustomError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import __version__, quality, resources, routing, validation
@@ -110,12 +112,22 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     422: {"model": ErrorResponse, "description": "入力の形が正しくない"},
 }
 
-Text = Annotated[str, StringConstraints(min_length=1, max_length=routing.MAX_TEXT)]
+Text = Annotated[StrictStr, StringConstraints(min_length=1, max_length=routing.MAX_TEXT)]
+
+
+def _iso_date(value: Any) -> Any:
+    """Dates only as "YYYY-MM-DD" strings (pydantic would also take numbers as Unix timestamps)."""
+    if value is not None and not isinstance(value, str):
+        raise PydanticCustomError("date_type", "date must be a YYYY-MM-DD string")
+    return value
+
+
+IsoDate = Annotated[date | None, BeforeValidator(_iso_date)]
 
 
 class MemberIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    age: int | None = Field(default=None, ge=0, le=130, examples=[82])
+    age: StrictInt | None = Field(default=None, ge=0, le=130, examples=[82])
     needs: list[Text] = Field(default_factory=list, max_length=routing.MAX_NEEDS, examples=[["親の介護"]])
 
 
@@ -131,8 +143,8 @@ class RouteIn(BaseModel):
     )
     needs: list[Text] = Field(default_factory=list, max_length=routing.MAX_NEEDS)
     members: list[MemberIn] = Field(default_factory=list, max_length=routing.MAX_MEMBERS)
-    consent: bool | None = None
-    as_of: date | None = None
+    consent: StrictBool | None = None
+    as_of: IsoDate = None
 
 
 class WhoHandlesIn(BaseModel):
@@ -258,7 +270,10 @@ def _validation_message(exc: RequestValidationError) -> tuple[str, str]:
     errors = exc.errors()
     first = errors[0] if errors else {}
     kind = str(first.get("type", ""))
-    where = "body" if kind == "json_invalid" else ".".join(str(p) for p in first.get("loc", ()) if p != "body")
+    loc = [str(p) for p in first.get("loc", ()) if p != "body"]
+    if kind == "extra_forbidden":
+        loc = loc[:-1]  # the unknown key is the client's text: never repeat it
+    where = "body" if kind == "json_invalid" else ".".join(loc)
     reasons = {
         "json_invalid": "JSON の構文が正しくありません",
         "missing": "必須の項目がありません",
@@ -270,6 +285,11 @@ def _validation_message(exc: RequestValidationError) -> tuple[str, str]:
         "date_parsing": "日付を読めません",
         "date_from_datetime_inexact": "日付を読めません",
         "greater_than_equal": "値が小さすぎます",
+        "bool_type": "真偽値(true / false)で指定してください",
+        "int_type": "整数で指定してください",
+        "string_type": "文字列で指定してください",
+        "date_type": "YYYY-MM-DD 形式の文字列で指定してください",
+        "list_type": "配列で指定してください",
         "less_than_equal": "値が大きすぎます",
     }
     reason = reasons.get(kind, "値の型または形式が正しくありません")
@@ -324,7 +344,10 @@ def create_app(settings: Settings | None = None, plan: PlanSource | None = None)
     @app.exception_handler(StarletteHTTPException)
     async def on_http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code, message, hint = STATUS_MESSAGES.get(exc.status_code, ("http_error", "要求を処理できません。", ""))
-        return error(exc.status_code, code, message, request.url.path, hint)
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            headers["allow"] = ", ".join(_allowed_methods(request))
+        return error(exc.status_code, code, message, request.url.path, hint, headers)
 
     @app.exception_handler(InputError)
     async def on_input(request: Request, exc: InputError) -> JSONResponse:
@@ -343,6 +366,20 @@ def create_app(settings: Settings | None = None, plan: PlanSource | None = None)
     mount_web(app)
     _revision_routes(app)
     return app
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route of this path accepts (one route object per method, so Starlette names only one)."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches({**request.scope, "method": "GET"})
+        if match != Match.NONE:
+            methods |= set(getattr(route, "methods", None) or ())
+        for method in ("POST", "PUT", "DELETE", "PATCH"):
+            match, _ = route.matches({**request.scope, "method": method})
+            if match == Match.FULL:
+                methods |= set(getattr(route, "methods", None) or ())
+    return sorted(methods)
 
 
 def _not_found(kind: str, where: str, list_path: str) -> JSONResponse:
@@ -374,7 +411,11 @@ def _routes(app: FastAPI) -> None:
         snap = _snapshot(request)
         return JSONResponse({**routing.route(snap.index, household), "revision": snap.revision})
 
-    @app.get("/v1/who-handles", tags=["routing"], responses=ERRORS)
+    @app.get(
+        "/v1/who-handles",
+        tags=["routing"],
+        responses={**ERRORS, 414: {"model": ErrorResponse, "description": "問い合わせ文字列が長すぎる"}},
+    )
     async def who_handles(
         request: Request, q: Annotated[Text, Query(description="住民の言葉の質問", examples=["隣の空き家が心配"])]
     ) -> dict[str, Any]:
@@ -426,7 +467,12 @@ def _routes(app: FastAPI) -> None:
     async def legal_items(request: Request) -> dict[str, Any]:
         return {"legal_items": list(_snapshot(request).legal_items)}
 
-    @app.get("/v1/context.jsonld", tags=["catalog"])
+    @app.get(
+        "/v1/context.jsonld",
+        tags=["catalog"],
+        response_class=Response,
+        responses={200: {"content": {"application/ld+json": {}}, "description": "この計画の JSON-LD @context"}},
+    )
     async def context() -> Response:
         return Response(resources.jsonld_context_file().read_bytes(), media_type="application/ld+json")
 
@@ -462,7 +508,17 @@ def _routes(app: FastAPI) -> None:
             )
         return JSONResponse({"revision": snap.revision, "plan": snap.index.plan_label, "programs": list(snap.programs)})
 
-    @app.get("/v1/sparql", tags=["sparql"], responses=ERRORS)
+    @app.get(
+        "/v1/sparql",
+        tags=["sparql"],
+        responses={
+            **ERRORS,
+            414: {
+                "model": ErrorResponse,
+                "description": "問い合わせ文字列が長すぎる(4 KiB を超える URL エンコード後の長さ)",
+            },
+        },
+    )
     async def sparql_get(
         request: Request,
         query: Annotated[
@@ -487,7 +543,11 @@ def _routes(app: FastAPI) -> None:
                 "content": {
                     "application/sparql-query": {"schema": {"type": "string"}},
                     "application/x-www-form-urlencoded": {
-                        "schema": {"type": "object", "properties": {"query": {"type": "string"}}}
+                        "schema": {
+                            "type": "object",
+                            "properties": {"query": {"type": "string", "minLength": 1}},
+                            "required": ["query"],
+                        }
                     },
                 }
             }
@@ -548,7 +608,7 @@ def _routes(app: FastAPI) -> None:
     async def validate_revision(request: Request) -> dict[str, Any]:
         kind = check_type(request.headers.get("content-type"))
         body = await request.body()
-        precheck(body)
+        precheck(body, kind)
         snap = _snapshot(request)
         lock: threading.Lock = request.app.state.validate_lock
         return await asyncio.to_thread(_validate_upload, body, kind, snap, lock)
@@ -598,7 +658,7 @@ def _revision_routes(app: FastAPI) -> None:
             )
         kind = check_type(request.headers.get("content-type"))
         body = await request.body()
-        precheck(body)
+        precheck(body, kind)
         snap = _snapshot(request)
         result = await asyncio.to_thread(_validate_upload, body, kind, snap, request.app.state.validate_lock)
         if not result["conforms"]:
@@ -672,7 +732,7 @@ def _revision_routes(app: FastAPI) -> None:
         if media == "application/json":
             try:
                 wanted = json.loads(body or b"{}")
-            except json.JSONDecodeError:
+            except (json.JSONDecodeError, UnicodeDecodeError):
                 return error(
                     422,
                     "invalid_input",
@@ -700,7 +760,7 @@ def _revision_routes(app: FastAPI) -> None:
             old_graph, new_graph = graphs
         else:
             kind = check_type(request.headers.get("content-type"))
-            precheck(body)
+            precheck(body, kind)
             old_graph, new_graph = snap.plan.data, parse(body, kind)
         result = semantic_diff(old_graph, new_graph, snap.plan.vocabulary)
         return JSONResponse({**result, "text": render_diff(result)})

@@ -96,9 +96,13 @@ def parse_turtle(text: str, where: str = "") -> Graph:
         raise InputError(
             "too_deep", "入れ子が深すぎて読めません。", where, "空白ノード [] の入れ子を浅くしてください。"
         ) from err
-    except (ValueError, TypeError) as err:
+    except (ValueError, TypeError, IndexError, KeyError, AttributeError) as err:
+        # rdflib's parser raises these (not BadSyntax) on some truncated statements, e.g. a missing final "."
         raise InputError(
-            "syntax_error", "Turtle として解釈できません。", where, "IRI やリテラルの書き方を確認してください。"
+            "syntax_error",
+            "Turtle として解釈できません。",
+            where,
+            "文の終わりの「.」や IRI・リテラルの書き方を確認してください。",
         ) from err
     return graph
 
@@ -117,6 +121,13 @@ def parse_jsonld(text: str, where: str = "") -> Graph:
         raise InputError(
             "too_deep", "入れ子が深すぎて読めません。", where, "JSON の入れ子を浅くしてください。"
         ) from err
+    if not isinstance(document, dict | list):
+        raise InputError(
+            "syntax_error",
+            "JSON-LD の文書はオブジェクトか配列でなければなりません。",
+            where,
+            '{ "@context": …, "@graph": [...] } の形で送ってください。',
+        )
     local = _local_context()
     safe = _replace_contexts(document, local, where)
     graph = Graph()
@@ -126,7 +137,8 @@ def parse_jsonld(text: str, where: str = "") -> Graph:
         raise InputError(
             "too_deep", "入れ子が深すぎて読めません。", where, "JSON の入れ子を浅くしてください。"
         ) from err
-    except (ValueError, TypeError, KeyError) as err:
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError, NameError) as err:
+        # NameError covers an UnboundLocalError rdflib's JSON-LD parser raises on some malformed documents
         raise InputError(
             "syntax_error", "JSON-LD として解釈できません。", where, "@context と @id の書き方を確認してください。"
         ) from err

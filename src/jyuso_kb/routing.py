@@ -305,7 +305,8 @@ def _planned(hit: _Hit, year: int) -> dict[str, Any]:
     }
 
 
-ROLE_WEIGHT = {"担当課": 1.0, "参加支援の連携先": 0.8, "所管課": 0.5}
+ROLE_WEIGHT = {"担当課": 1.0, "参加支援の連携先": 0.8, "所管課": 0.4}
+BROADER_WEIGHT = 0.75  # a duty that covers only a broader concept of the need
 
 
 def who_handles(index: RoutingIndex, query: str, today: date | None = None) -> dict[str, Any]:
@@ -329,9 +330,17 @@ def who_handles(index: RoutingIndex, query: str, today: date | None = None) -> d
     for need_iri, lab in best.items():
         need = index.needs[need_iri]
         answer = route(index, Household(needs=(need.id,)), today)
+        direct = {
+            index.targets[r.target].id
+            for r in index.per_need.get(need_iri, ())
+            if index.targets[r.target].kind == "department" and r.via_need in (None, need_iri)
+        }
         for dept in answer["departments"]:
             roles = dept["role"].split("、")
-            weight = lab.weight * max(ROLE_WEIGHT.get(r, 0.5) for r in roles)
+            role_weight = max(ROLE_WEIGHT.get(r, 0.4) for r in roles)
+            if "担当課" in roles and dept["id"] not in direct:
+                role_weight *= BROADER_WEIGHT
+            weight = lab.weight * role_weight
             duty = next((w["text"] for w in dept["why"] if w["rule"].startswith("duty-")), "")
             scores[dept["id"]] = scores.get(dept["id"], 0.0) + weight
             matched.setdefault(dept["id"], []).append(

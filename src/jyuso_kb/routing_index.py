@@ -316,7 +316,9 @@ def compile_index(reasoned: Reasoned) -> RoutingIndex:
             household.append(routing)
         else:
             per_need.setdefault(routing.for_need, []).append(routing)
-    served = frozenset(need for need, rs in per_need.items() if any(targets[r.target].kind == "program" for r in rs))
+    served = frozenset(
+        need for need, rs in per_need.items() if any(targets[r.target].kind in ("program", "department") for r in rs)
+    )
     plan = next(iter(graph.subjects(RDF.type, JY.Plan)), None)
     period = (_int(graph, plan, JY.startFiscalYear) or 0, _int(graph, plan, JY.endFiscalYear) or 0) if plan else (0, 0)
     rules = {

@@ -25,6 +25,7 @@ from xml.sax.saxutils import escape
 
 from rdflib import BNode, Graph, Literal, URIRef
 
+_XSD = "http://www.w3.org/2001/XMLSchema#"
 SELECT_TYPES = {
     "application/sparql-results+json": "json",
     "application/json": "json",
@@ -104,6 +105,23 @@ def check_query(text: str) -> tuple[Any, tuple[str, str, str] | None]:
         )
     for item in _walk(parsed):
         name = getattr(item, "name", None)
+        if name == "GraphGraphPattern":
+            return None, (
+                "graph_refused",
+                "GRAPH(名前付きグラフ)は使えません。",
+                "計画のデータは既定グラフにあります。GRAPH を外してください。",
+            )
+        if (
+            name == "Function"
+            and isinstance(item, dict)
+            and "iri" in item.keys()
+            and not str(item["iri"]).startswith(_XSD)
+        ):
+            return None, (
+                "function_refused",
+                "拡張関数(IRI で呼ぶ関数)は使えません。",
+                "SPARQL 1.1 の組み込み関数と xsd の型変換だけを使ってください。",
+            )
         if name == "ServiceGraphPattern":
             return None, (
                 "service_refused",
@@ -147,7 +165,7 @@ def _select(variables: list[str], rows: list[dict[str, Any]], fmt: str) -> bytes
         else:
             out.write("\t".join("?" + v for v in variables) + "\n")
             for r in rows:
-                out.write("\t".join("" if r.get(v) is None else r[v].n3() for v in variables) + "\n")
+                out.write("\t".join("" if r.get(v) is None else _tsv_term(r[v]) for v in variables) + "\n")
         return out.getvalue().encode()
     parts = ['<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">\n<head>']
     parts += [f'<variable name="{escape(v)}"/>' for v in variables]
@@ -176,7 +194,24 @@ def _select(variables: list[str], rows: list[dict[str, Any]], fmt: str) -> bytes
 
 
 def _csv_safe(text: str) -> str:
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+_TSV_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _tsv_term(term: Any) -> str:
+    """A term as the SPARQL TSV format writes it: Turtle syntax on one line, tabs and line breaks escaped."""
+    if isinstance(term, URIRef):
+        return f"<{term}>"
+    if isinstance(term, BNode):
+        return f"_:{term}"
+    text = '"' + str(term).translate(_TSV_ESCAPES) + '"'
+    if isinstance(term, Literal) and term.language:
+        return f"{text}@{term.language}"
+    if isinstance(term, Literal) and term.datatype:
+        return f"{text}^^<{term.datatype}>"
+    return text
 
 
 def _ask(value: bool, fmt: str) -> bytes:
@@ -321,12 +356,14 @@ class SparqlPool:
         return self._idle
 
     async def run(self, text: str, accept: str) -> SparqlOutcome | None:
-        """The outcome, or None when the query passed the time limit (its worker was killed and replaced)."""
+        """The outcome, or None when the query passed the time limit (its worker was killed and replaced).
+        A worker that dies on a query (an error rdflib raises as a bare Exception) answers a refusal."""
         idle = await self._queue()
         try:
             worker = await asyncio.wait_for(idle.get(), timeout=self.timeout)
         except TimeoutError as err:
             raise PoolBusy from err
+        died = False
         try:
             worker.conn.send((text, accept))
             ready = await asyncio.to_thread(worker.conn.poll, self.timeout)
@@ -335,9 +372,16 @@ class SparqlPool:
                 idle.put_nowait(worker)
                 return outcome
         except (EOFError, OSError, BrokenPipeError):
-            pass
+            died = True
         worker.stop()
         replacement = await asyncio.to_thread(self._spawn)
         self._workers = [w for w in self._workers if w is not worker] + [replacement]
         idle.put_nowait(replacement)
+        if died:
+            return SparqlOutcome(
+                400,
+                "application/json",
+                b"",
+                error=("sparql_error", "このクエリは実行できません。", "構文と関数の使い方を確認してください。"),
+            )
         return None

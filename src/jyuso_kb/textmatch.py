@@ -84,7 +84,7 @@ class LabelMatcher:
         return self._by_text.get(normalize(text, self.spellings), ())
 
     def find_all(self, text: str) -> list[Hit]:
-        """Every label occurring in the text, without labels that lie inside a longer hit."""
+        """Every label occurring in the text, longest first, without labels that overlap a longer hit."""
         norm = normalize(text, self.spellings)
         hits: list[Hit] = []
         covered: list[tuple[int, int]] = []
@@ -97,7 +97,7 @@ class LabelMatcher:
                 if not labels:
                     continue
                 end = start + length
-                if any(s <= start and end <= e for s, e in covered):
+                if any(start < e and s < end for s, e in covered):
                     continue
                 covered.append((start, end))
                 hits.extend(Hit(label, start) for label in labels)

@@ -1,0 +1,1338 @@
+"""The web API is safe by default: hostile input is refused fast and fetches nothing, SPARQL cannot change or stall
+the service, uploads never touch the active plan, household data never leaves memory, errors have one shape.
+
+Every request goes to the in-process app (TestClient) or to a real `jyuso-kb serve` on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor, wait
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+from rdflib import RDF, RDFS, Graph, Literal, Namespace
+from rdflib.compare import isomorphic
+
+from jyuso_kb.api import Settings, create_app
+from jyuso_kb.catalog import programs as catalog_programs
+from jyuso_kb.kb import PlanSource, load_embedded
+from jyuso_kb.rdf_input import parse_turtle
+from jyuso_kb.service import revision_of
+
+from .api_support import JAPANESE, Canary, FileAudit, RealServer, assert_error, percentile
+
+JY = Namespace("https://w3id.org/jyuso-kb/ontology#")
+UOZU = Namespace("https://w3id.org/jyuso-kb/data/uozu/")
+PREFIXES = (
+    "PREFIX jy: <https://w3id.org/jyuso-kb/ontology#>\n"
+    "PREFIX uozu: <https://w3id.org/jyuso-kb/data/uozu/>\n"
+    "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
+)
+COUNT_ALL = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+HEAVY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+TTL = {"content-type": "text/turtle"}
+JSONLD = {"content-type": "application/ld+json"}
+MiB = 1024 * 1024
+
+
+def _billion_laughs(levels: int = 10) -> bytes:
+    entities = ['<!ENTITY lol0 "lol">']
+    entities += [f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10}">' for i in range(1, levels)]
+    return (
+        '<?xml version="1.0"?>\n<!DOCTYPE rdf:RDF [\n' + "\n".join(entities) + "\n]>\n"
+        '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:rdfs="http://www.w3.org/2000/01/rdf-schema#">'
+        f'<rdf:Description rdf:about="urn:x"><rdfs:label>&lol{levels - 1};</rdfs:label></rdf:Description></rdf:RDF>\n'
+    ).encode()
+
+
+def _external_entity_xml(url: str, rdf: bool) -> bytes:
+    root = (
+        '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:rdfs="http://www.w3.org/2000/01/rdf-schema#">'
+        '<rdf:Description rdf:about="urn:x"><rdfs:label>&ext;</rdfs:label></rdf:Description></rdf:RDF>'
+        if rdf
+        else "<x>&ext;</x>"
+    )
+    name = "rdf:RDF" if rdf else "x"
+    return f'<?xml version="1.0"?>\n<!DOCTYPE {name} [<!ENTITY ext SYSTEM "{url}/xxe">]>\n{root}\n'.encode()
+
+
+def _sparql_count(client: TestClient | httpx.Client) -> int:
+    r = client.get("/v1/sparql", params={"query": COUNT_ALL})
+    assert r.status_code == 200, r.text
+    return int(r.json()["results"]["bindings"][0]["n"]["value"])
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 1. Hostile inputs against a loopback canary: 4xx within 2 s, 0 connections, 0 file opens outside allowed roots.
+# ---------------------------------------------------------------------------------------------------------------
+
+Request = tuple[str, str, dict[str, Any]]  # method, path, httpx keyword arguments
+
+SPARQL_HOSTILE: dict[str, tuple[Callable[[str], str], str | None]] = {
+    # id: (query built from the canary URL, expected error code or None when only "4xx" is required)
+    "service": (lambda c: f"SELECT * WHERE {{ SERVICE <{c}/> {{ ?s ?p ?o }} }}", "service_refused"),
+    "service-silent": (lambda c: f"SELECT * WHERE {{ SERVICE SILENT <{c}/sparql> {{ ?s ?p ?o }} }}", "service_refused"),
+    "service-variable": (
+        lambda c: f"SELECT * WHERE {{ BIND(<{c}/> AS ?e) SERVICE ?e {{ ?s ?p ?o }} }}",
+        "service_refused",
+    ),
+    "service-in-subquery": (
+        lambda c: f"SELECT * WHERE {{ {{ SELECT * WHERE {{ SERVICE <{c}/> {{ ?s ?p ?o }} }} }} }}",
+        "service_refused",
+    ),
+    "service-in-exists": (
+        lambda c: f"ASK {{ ?s ?p ?o FILTER EXISTS {{ SERVICE <{c}/> {{ ?s ?p ?o }} }} }}",
+        "service_refused",
+    ),
+    "from-http": (lambda c: f"SELECT * FROM <{c}/x> WHERE {{ ?s ?p ?o }}", "from_refused"),
+    "from-named-passwd": (
+        lambda c: "SELECT * FROM NAMED <file:///etc/passwd> WHERE { GRAPH ?g { ?s ?p ?o } }",
+        "from_refused",
+    ),
+    "from-hostname": (lambda c: "SELECT * FROM <file:///etc/hostname> WHERE { ?s ?p ?o }", "from_refused"),
+    "construct-from": (lambda c: f"CONSTRUCT {{ ?s ?p ?o }} FROM <{c}/x> WHERE {{ ?s ?p ?o }}", "from_refused"),
+    "ask-from": (lambda c: f"ASK FROM <{c}/x> {{ ?s ?p ?o }}", "from_refused"),
+    "describe-from": (lambda c: f"DESCRIBE <{c}/x> FROM <{c}/x>", "from_refused"),
+    "load": (lambda c: f"LOAD <{c}/>", "read_only"),
+    "load-into-graph": (lambda c: f"LOAD SILENT <{c}/data.ttl> INTO GRAPH <urn:g>", "read_only"),
+    "insert-data": (lambda c: "INSERT DATA { <urn:canary:s> <urn:canary:p> <urn:canary:o> }", "read_only"),
+    "delete-where": (lambda c: "DELETE WHERE { ?s ?p ?o }", "read_only"),
+    "clear-all": (lambda c: "CLEAR ALL", "read_only"),
+    "drop-all": (lambda c: "DROP ALL", "read_only"),
+    # A function named by a remote IRI: nothing may be fetched and the query must be refused (4xx).
+    "remote-function-select": (lambda c: f"SELECT (<{c}/fn>(1) AS ?x) WHERE {{ }}", None),
+    "remote-function-filter": (lambda c: f"SELECT ?s WHERE {{ ?s ?p ?o FILTER(<{c}/fn>(?o)) }} LIMIT 1", None),
+    # GRAPH over a remote IRI (no dataset here): a client error, not a crashed worker.
+    "graph-remote": (lambda c: f"SELECT * WHERE {{ GRAPH <{c}/g> {{ ?s ?p ?o }} }}", None),
+}
+
+
+def _sparql_cases() -> list[tuple[str, Callable[[str], Request], int | None, str | None]]:
+    cases: list[tuple[str, Callable[[str], Request], int | None, str | None]] = []
+    for name, (build, code) in SPARQL_HOSTILE.items():
+        status = 400 if code else None
+
+        def get(c: str, build: Callable[[str], str] = build) -> Request:
+            return ("GET", "/v1/sparql", {"params": {"query": build(c)}})
+
+        def post(c: str, build: Callable[[str], str] = build) -> Request:
+            return ("POST", "/v1/sparql", {"data": {"query": build(c)}})
+
+        cases.append((f"sparql-get-{name}", get, status, code))
+        cases.append((f"sparql-post-form-{name}", post, status, code))
+    cases += [
+        (
+            "sparql-update-content-type-insert",
+            lambda c: (
+                "POST",
+                "/v1/sparql",
+                {
+                    "content": b"INSERT DATA { <urn:canary:s> <urn:canary:p> <urn:canary:o> }",
+                    "headers": {"content-type": "application/sparql-update"},
+                },
+            ),
+            400,
+            "read_only",
+        ),
+        (
+            "sparql-update-content-type-load",
+            lambda c: (
+                "POST",
+                "/v1/sparql",
+                {"content": f"LOAD <{c}/>".encode(), "headers": {"content-type": "application/sparql-update"}},
+            ),
+            400,
+            "read_only",
+        ),
+        (
+            "sparql-form-update-insert",
+            lambda c: ("POST", "/v1/sparql", {"data": {"update": "INSERT DATA { <urn:a> <urn:b> <urn:c> }"}}),
+            400,
+            "read_only",
+        ),
+        (
+            "sparql-form-update-load",
+            lambda c: ("POST", "/v1/sparql", {"data": {"update": f"LOAD <{c}/>"}}),
+            400,
+            "read_only",
+        ),
+        (
+            "sparql-query-content-type-load",
+            lambda c: (
+                "POST",
+                "/v1/sparql",
+                {"content": f"LOAD <{c}/>".encode(), "headers": {"content-type": "application/sparql-query"}},
+            ),
+            400,
+            "read_only",
+        ),
+    ]
+    return cases
+
+
+def _jsonld(document: Any) -> bytes:
+    return json.dumps(document).encode()
+
+
+UPLOAD_HOSTILE: list[tuple[str, Callable[[str], Request], int, str]] = [
+    (
+        "jsonld-context-url",
+        lambda c: (
+            "POST",
+            "/v1/validate",
+            {"content": _jsonld({"@context": f"{c}/ctx", "@id": "urn:a"}), "headers": JSONLD},
+        ),
+        400,
+        "remote_context_refused",
+    ),
+    (
+        "jsonld-context-file-passwd",
+        lambda c: (
+            "POST",
+            "/v1/validate",
+            {"content": _jsonld({"@context": "file:///etc/passwd", "@id": "urn:a"}), "headers": JSONLD},
+        ),
+        400,
+        "remote_context_refused",
+    ),
+    (
+        "jsonld-context-relative-path",
+        lambda c: (
+            "POST",
+            "/v1/validate",
+            {"content": _jsonld({"@context": "../../../../../etc/passwd", "@id": "urn:a"}), "headers": JSONLD},
+        ),
+        400,
+        "remote_context_refused",
+    ),
+    (
+        "jsonld-context-list-with-url",
+        lambda c: (
+            "POST",
+            "/v1/validate",
+            {"content": _jsonld({"@context": [{"x": "urn:x#"}, f"{c}/ctx"], "@id": "urn:a"}), "headers": JSONLD},
+        ),
+        400,
+        "remote_context_refused",
+    ),
+    (
+        "jsonld-context-import",
+        lambda c: (
+            "POST",
+            "/v1/validate",
+            {
+                "content": _jsonld({"@context": {"@version": 1.1, "@import": f"{c}/ctx"}, "@id": "urn:a"}),
+                "headers": JSONLD,
+            },
+        ),
+        400,
+        "remote_context_refused",
+    ),
+    (
+        "jsonld-nested-context-in-node",
+        lambda c: (
+            "POST",
+            "/v1/validate",
+            {
+                "content": _jsonld({"@id": "urn:a", "urn:p": {"@context": f"{c}/ctx", "@id": "urn:b", "name": "x"}}),
+                "headers": JSONLD,
+            },
+        ),
+        400,
+        "remote_context_refused",
+    ),
+    (
+        "jsonld-context-in-graph-node",
+        lambda c: (
+            "POST",
+            "/v1/validate",
+            {"content": _jsonld({"@graph": [{"@context": f"{c}/ctx", "@id": "urn:b"}]}), "headers": JSONLD},
+        ),
+        400,
+        "remote_context_refused",
+    ),
+    (
+        "jsonld-property-scoped-context",
+        lambda c: (
+            "POST",
+            "/v1/validate",
+            {
+                "content": _jsonld(
+                    {
+                        "@context": {"@version": 1.1, "p": {"@id": "urn:p", "@context": f"{c}/ctx"}},
+                        "@id": "urn:a",
+                        "p": {"@id": "urn:b"},
+                    }
+                ),
+                "headers": JSONLD,
+            },
+        ),
+        400,
+        "remote_context_refused",
+    ),
+    (
+        "jsonld-type-scoped-context",
+        lambda c: (
+            "POST",
+            "/v1/validate",
+            {
+                "content": _jsonld(
+                    {
+                        "@context": {"@version": 1.1, "T": {"@id": "urn:T", "@context": f"{c}/ctx"}},
+                        "@id": "urn:a",
+                        "@type": "T",
+                    }
+                ),
+                "headers": JSONLD,
+            },
+        ),
+        400,
+        "remote_context_refused",
+    ),
+    (
+        "rdfxml-billion-laughs",
+        lambda c: (
+            "POST",
+            "/v1/validate",
+            {"content": _billion_laughs(), "headers": {"content-type": "application/rdf+xml"}},
+        ),
+        415,
+        "unsupported_media_type",
+    ),
+    (
+        "rdfxml-external-entity",
+        lambda c: (
+            "POST",
+            "/v1/validate",
+            {"content": _external_entity_xml(c, rdf=True), "headers": {"content-type": "application/rdf+xml"}},
+        ),
+        415,
+        "unsupported_media_type",
+    ),
+    (
+        "xml-external-entity",
+        lambda c: (
+            "POST",
+            "/v1/validate",
+            {"content": _external_entity_xml(c, rdf=False), "headers": {"content-type": "application/xml"}},
+        ),
+        415,
+        "unsupported_media_type",
+    ),
+    (
+        "n3",
+        lambda c: (
+            "POST",
+            "/v1/validate",
+            {"content": f"@prefix c: <{c}/> . c:a c:b c:c .".encode(), "headers": {"content-type": "text/n3"}},
+        ),
+        415,
+        "unsupported_media_type",
+    ),
+    (
+        "n-triples",
+        lambda c: (
+            "POST",
+            "/v1/validate",
+            {"content": f"<{c}/a> <{c}/b> <{c}/c> .\n".encode(), "headers": {"content-type": "application/n-triples"}},
+        ),
+        415,
+        "unsupported_media_type",
+    ),
+    (
+        "no-content-type",
+        lambda c: ("POST", "/v1/validate", {"content": f"<{c}/a> <{c}/b> <{c}/c> .\n".encode()}),
+        415,
+        "unsupported_media_type",
+    ),
+]
+
+HOSTILE = [(name, build, status, code) for name, build, status, code in _sparql_cases()] + UPLOAD_HOSTILE
+
+
+class Hostile:
+    def __init__(self, client: TestClient, canary: Canary, audit: FileAudit) -> None:
+        self.client = client
+        self.canary = canary
+        self.audit = audit
+
+
+@pytest.fixture(scope="module")
+def hostile() -> Iterator[Hostile]:
+    audit = FileAudit.get()
+    with Canary() as canary, TestClient(create_app(Settings()), raise_server_exceptions=False) as client:
+        canary.probe_self()
+        assert canary.connections == 1, "the canary must count a real connection"
+        canary.connections = 0
+        with audit.record():  # the audit hook sees a file opened outside the allowed folders
+            with open("/etc/passwd", "rb") as probe:
+                probe.read(0)
+        assert audit.opens == ["/etc/passwd"]
+        audit.opens.clear()
+        # Warm up lazy imports (pyshacl, the SPARQL parser in the workers) outside the timed window.
+        assert client.post("/v1/validate", content=b"<urn:w> <urn:w> <urn:w> .", headers=TTL).status_code == 200
+        assert client.get("/v1/sparql", params={"query": "ASK { ?s ?p ?o }"}).status_code == 200
+        yield Hostile(client, canary, audit)
+
+
+@pytest.mark.parametrize(("name", "build", "status", "code"), HOSTILE, ids=[h[0] for h in HOSTILE])
+def test_hostile_input_is_refused_fast_and_fetches_nothing(
+    hostile: Hostile, name: str, build: Callable[[str], Request], status: int | None, code: str | None
+) -> None:
+    method, path, kwargs = build(hostile.canary.url)
+    hostile.audit.opens.clear()
+    hostile.audit.network.clear()
+    with hostile.audit.record():
+        started = time.monotonic()
+        response = hostile.client.request(method, path, **kwargs)
+        elapsed = time.monotonic() - started
+    time.sleep(0.05)  # a fetch started in the background would have connected by now
+    assert hostile.canary.connections == 0
+    assert hostile.audit.opens == []
+    assert hostile.audit.network == []
+    error = assert_error(response, status)
+    if code is not None:
+        assert error["code"] == code
+    assert elapsed < 2.0, f"{name}: {elapsed:.2f} s"
+
+
+ACCEPTED_AS_DATA: dict[str, Callable[[str], str]] = {
+    # Turtle that names the canary is plain data (rdflib's Turtle parser fetches nothing, owl:imports is a triple):
+    # the upload is validated as what it is (not a plan: conforms false), and nothing is fetched or opened.
+    "turtle-owl-imports": lambda c: (
+        f"@prefix owl: <http://www.w3.org/2002/07/owl#> .\n<urn:x:onto> a owl:Ontology ; owl:imports <{c}/x> .\n"
+    ),
+    "turtle-base": lambda c: f"@base <{c}/> .\n<a> <b> <c> .\n",
+    "turtle-prefix": lambda c: f"@prefix c: <{c}/> .\nc:a c:b c:c .\n",
+    "turtle-prefix-file": lambda c: "@prefix f: <file:///etc/passwd#> .\nf:a f:b f:c .\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(ACCEPTED_AS_DATA))
+def test_turtle_naming_the_canary_is_read_as_plain_data(hostile: Hostile, name: str) -> None:
+    text = ACCEPTED_AS_DATA[name](hostile.canary.url)
+    hostile.audit.opens.clear()
+    hostile.audit.network.clear()
+    with hostile.audit.record():
+        started = time.monotonic()
+        response = hostile.client.post("/v1/validate", content=text.encode(), headers=TTL)
+        elapsed = time.monotonic() - started
+    time.sleep(0.05)
+    assert hostile.canary.connections == 0
+    assert hostile.audit.opens == []
+    assert hostile.audit.network == []
+    assert response.status_code == 200, response.text[:300]
+    body = response.json()
+    assert body["conforms"] is False
+    assert body["revision"] == revision_of(parse_turtle(text))
+    # a full SHACL validation runs here (about 1 s on an idle machine); a fetch would hang with no timeout at all
+    assert elapsed < 5.0, f"{name}: {elapsed:.2f} s"
+
+
+def test_canary_untouched_after_every_hostile_input(hostile: Hostile) -> None:
+    """All hostile inputs again, in one go (statuses are checked one by one above): still 0 connections."""
+    assert len(HOSTILE) >= 30
+    for _, build, _, _ in HOSTILE:
+        method, path, kwargs = build(hostile.canary.url)
+        hostile.client.request(method, path, **kwargs)
+    time.sleep(0.3)
+    assert hostile.canary.connections == 0
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 2. Cheap refusals: 415 before any parser, 413 before reading, 422 for long literals and too many triples.
+# ---------------------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def client() -> Iterator[TestClient]:
+    with TestClient(create_app(Settings()), raise_server_exceptions=False) as c:
+        yield c
+
+
+def test_billion_laughs_rdfxml_is_refused_with_415_in_under_a_second(client: TestClient) -> None:
+    payload = _billion_laughs(levels=12)
+    assert len(payload) < 2048
+    started = time.monotonic()
+    response = client.post("/v1/validate", content=payload, headers={"content-type": "application/rdf+xml"})
+    elapsed = time.monotonic() - started
+    error = assert_error(response, 415)
+    assert error["code"] == "unsupported_media_type"
+    assert error["message"] == "この形式(application/rdf+xml)は受け付けません。"
+    print(f"billion laughs RDF/XML: 415 in {elapsed * 1000:.1f} ms")
+    assert elapsed < 1.0
+
+
+@pytest.mark.parametrize(
+    ("content_type", "shown"),
+    [
+        ("application/rdf+xml; charset=utf-8", "application/rdf+xml"),
+        ("application/xml", "application/xml"),
+        ("text/xml", "text/xml"),
+        ("text/n3", "text/n3"),
+        ("application/n-triples", "application/n-triples"),
+        ("application/n-quads", "application/n-quads"),
+        ("application/trig", "application/trig"),
+        ("application/json", "application/json"),
+        ("text/plain", "text/plain"),
+        (None, "指定なし"),
+    ],
+)
+def test_other_upload_types_get_415(client: TestClient, content_type: str | None, shown: str) -> None:
+    headers = {"content-type": content_type} if content_type else {}
+    started = time.monotonic()
+    response = client.post("/v1/validate", content=_billion_laughs(), headers=headers)
+    assert time.monotonic() - started < 1.0
+    error = assert_error(response, 415)
+    assert error == {
+        "code": "unsupported_media_type",
+        "message": f"この形式({shown})は受け付けません。",
+        "where": "Content-Type",
+        "hint": "Content-Type: text/turtle または application/ld+json で送ってください(RDF/XML は受け付けません)。",
+    }
+
+
+def test_body_over_10_mib_with_content_length_gets_413(client: TestClient) -> None:
+    body = b"# " + b"x" * (10 * MiB)
+    started = time.monotonic()
+    response = client.post("/v1/validate", content=body, headers=TTL)
+    elapsed = time.monotonic() - started
+    assert response.request.headers["content-length"] == str(len(body))
+    error = assert_error(response, 413)
+    assert error["code"] == "body_too_large"
+    assert error["message"] == "送信データが大きすぎます(上限 10 MiB)。"
+    print(f"10 MiB + 3 bytes with Content-Length: 413 in {elapsed * 1000:.1f} ms")
+    assert elapsed < 1.0
+
+
+def test_chunked_body_over_10_mib_without_content_length_gets_413(client: TestClient) -> None:
+    sent = {"chunks": 0}
+
+    def chunks() -> Iterator[bytes]:
+        for _ in range(12):
+            sent["chunks"] += 1
+            yield b"#" * MiB + b"\n"
+
+    started = time.monotonic()
+    response = client.post("/v1/validate", content=chunks(), headers=TTL)
+    elapsed = time.monotonic() - started
+    assert "content-length" not in response.request.headers
+    assert response.request.headers["transfer-encoding"] == "chunked"
+    error = assert_error(response, 413)
+    assert error["code"] == "body_too_large"
+    print(f"chunked 12 MiB: 413 in {elapsed * 1000:.1f} ms after {sent['chunks']} chunks were read")
+    assert elapsed < 2.0
+
+
+def test_real_server_answers_413_for_both_kinds_of_oversized_body(real_server: RealServer) -> None:
+    body = b"#" * (10 * MiB + 1)
+
+    def chunks() -> Iterator[bytes]:
+        for _ in range(12):
+            yield b"#" * MiB
+
+    with real_server.client() as c:
+        for content in (body, chunks()):
+            started = time.monotonic()
+            response = c.post("/v1/validate", content=content, headers=TTL)
+            elapsed = time.monotonic() - started
+            assert ("content-length" in response.request.headers) is (content is body)
+            assert assert_error(response, 413)["code"] == "body_too_large"
+            print(f"real server, {'Content-Length' if content is body else 'chunked'}: 413 in {elapsed * 1000:.1f} ms")
+            assert elapsed < 2.0
+        assert c.get("/health").status_code == 200
+
+
+def test_turtle_literal_over_64_kib_gets_422_within_a_second(client: TestClient) -> None:
+    body = b'<urn:a> <urn:b> "' + b"a" * (64 * 1024 + 1) + b'" .\n'
+    started = time.monotonic()
+    response = client.post("/v1/validate", content=body, headers=TTL)
+    elapsed = time.monotonic() - started
+    error = assert_error(response, 422)
+    assert error["code"] == "literal_too_long"
+    assert error["message"] == "64 KiB を超える文字列があります。"
+    print(f"64 KiB + 1 literal: 422 in {elapsed * 1000:.1f} ms")
+    assert elapsed < 1.0
+
+
+def test_turtle_literal_over_64_kib_with_line_breaks_gets_422(client: TestClient) -> None:
+    """The same limit whether or not the long text has line breaks (75 KB of Japanese text, 250 lines)."""
+    text = "\n".join(["あ" * 99] * 250)
+    body = ('<urn:a> <urn:b> """' + text + '""" .\n').encode()
+    assert len(text.encode()) > 64 * 1024
+    started = time.monotonic()
+    response = client.post("/v1/validate", content=body, headers=TTL)
+    elapsed = time.monotonic() - started
+    error = assert_error(response, 422)
+    assert error["code"] == "literal_too_long"
+    assert elapsed < 1.0
+
+
+def test_long_turtle_line_without_any_literal_is_not_a_long_literal(client: TestClient) -> None:
+    """4,000 short triples written on one line (about 80 KB) hold no literal at all: they are validated."""
+    body = ("@prefix : <urn:x:> .\n" + " ".join(f":s{i} :p :o{i} ." for i in range(4000)) + "\n").encode()
+    assert len(body) > 64 * 1024
+    response = client.post("/v1/validate", content=body, headers=TTL)
+    assert response.status_code == 200, response.text[:300]
+    assert response.json()["conforms"] is False
+
+
+def test_more_than_200000_triples_gets_422_within_a_second(client: TestClient) -> None:
+    n = 200_001
+    lines = (b",".join(b"%d" % j for j in range(i, min(i + 1000, n))) for i in range(0, n, 1000))
+    body = b"@prefix : <urn:x:> .\n:s :p " + b" ,\n".join(lines) + b" .\n"
+    assert len(body) < 10 * MiB
+    assert body.count(b",") == n - 1  # one subject, one predicate, n objects
+    started = time.monotonic()
+    response = client.post("/v1/validate", content=body, headers=TTL)
+    elapsed = time.monotonic() - started
+    error = assert_error(response, 422)
+    assert error["code"] == "too_many_triples"
+    assert error["message"] == "トリプルが多すぎます(上限 200,000)。"
+    print(f"200,001 triples ({len(body) / MiB:.2f} MiB): 422 in {elapsed:.2f} s")
+    assert elapsed < 1.0, f"422 after {elapsed:.1f} s"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 3. SPARQL is read-only, killable and capped.
+# ---------------------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def capped() -> Iterator[TestClient]:
+    with TestClient(create_app(Settings(sparql_timeout=2, sparql_row_cap=5)), raise_server_exceptions=False) as c:
+        yield c
+
+
+UPDATES: list[tuple[str, Request]] = [
+    ("get-insert", ("GET", "/v1/sparql", {"params": {"query": "INSERT DATA { <urn:a> <urn:b> <urn:c> }"}})),
+    ("form-query-insert", ("POST", "/v1/sparql", {"data": {"query": "INSERT DATA { <urn:a> <urn:b> <urn:c> }"}})),
+    ("form-update-insert", ("POST", "/v1/sparql", {"data": {"update": "INSERT DATA { <urn:a> <urn:b> <urn:c> }"}})),
+    (
+        "sparql-update",
+        (
+            "POST",
+            "/v1/sparql",
+            {
+                "content": b"INSERT DATA { <urn:a> <urn:b> <urn:c> }",
+                "headers": {"content-type": "application/sparql-update"},
+            },
+        ),
+    ),
+    (
+        "sparql-query-delete",
+        (
+            "POST",
+            "/v1/sparql",
+            {"content": b"DELETE WHERE { ?s ?p ?o }", "headers": {"content-type": "application/sparql-query"}},
+        ),
+    ),
+    ("get-clear", ("GET", "/v1/sparql", {"params": {"query": "CLEAR DEFAULT"}})),
+    ("get-drop", ("GET", "/v1/sparql", {"params": {"query": "DROP ALL"}})),
+    (
+        "get-delete-insert",
+        ("GET", "/v1/sparql", {"params": {"query": "DELETE { ?s ?p ?o } INSERT { ?s ?p 1 } WHERE { ?s ?p ?o }"}}),
+    ),
+]
+
+
+def test_updates_get_400_and_the_graph_is_unchanged(capped: TestClient) -> None:
+    expected = len(load_embedded().merged())
+    before = _sparql_count(capped)
+    assert before == expected
+    for name, (method, path, kwargs) in UPDATES:
+        error = assert_error(capped.request(method, path, **kwargs), 400)
+        assert error["code"] == "read_only", name
+        assert error["message"] == "このエンドポイントは読み取り専用です(更新・LOAD はできません)。"
+    assert _sparql_count(capped) == before
+    ask = capped.get("/v1/sparql", params={"query": "ASK { <urn:a> <urn:b> <urn:c> }"})
+    assert ask.json() == {"head": {}, "boolean": False}
+
+
+def test_heavy_query_is_killed_with_503_and_the_endpoint_recovers(capped: TestClient) -> None:
+    before = _sparql_count(capped)
+    started = time.monotonic()
+    response = capped.get("/v1/sparql", params={"query": HEAVY})
+    elapsed = time.monotonic() - started
+    error = assert_error(response, 503)
+    assert error["code"] == "query_timeout"
+    assert error["message"] == "クエリが時間制限(2秒)を超えたため中止しました。"
+    assert response.headers["retry-after"] == "5"
+    print(f"heavy query: 503 after {elapsed:.2f} s (timeout 2 s)")
+    assert 1.8 <= elapsed <= 5.0, f"killed after {elapsed:.2f} s"
+    started = time.monotonic()
+    assert _sparql_count(capped) == before
+    assert time.monotonic() - started < 1.5
+
+
+def test_row_cap_truncates_and_says_so(capped: TestClient) -> None:
+    response = capped.get("/v1/sparql", params={"query": "SELECT * WHERE { ?s ?p ?o }"})
+    assert response.status_code == 200
+    assert len(response.json()["results"]["bindings"]) == 5
+    assert response.headers["x-result-truncated"] == "true"
+    small = capped.get(
+        "/v1/sparql",
+        params={"query": PREFIXES + 'SELECT ?l WHERE { uozu:prog-outreach rdfs:label ?l FILTER(lang(?l) = "ja") }'},
+    )
+    assert small.status_code == 200
+    assert small.json()["results"]["bindings"] == [
+        {"l": {"type": "literal", "value": "アウトリーチ等を通じた継続的支援事業", "xml:lang": "ja"}}
+    ]
+    assert small.headers["x-result-truncated"] == "false"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 4. Cheap requests stay fast while a heavy query runs (real server).
+# 5. A cold server answers 32 concurrent SPARQL clients without an error (real server).
+# ---------------------------------------------------------------------------------------------------------------
+
+ROUTE_BODY = {"needs": ["親の介護", "ひきこもりの息子"], "consent": True, "as_of": "2025-10-01"}
+
+
+def test_cheap_requests_stay_fast_during_a_heavy_query(tmp_path: Path) -> None:
+    with RealServer(tmp_path / "server.log", {"JYUSO_KB_SPARQL_TIMEOUT": "4"}) as server:
+        heavy: dict[str, Any] = {}
+
+        def run_heavy() -> None:
+            with server.client(timeout=20.0) as c:
+                started = time.monotonic()
+                heavy["response"] = c.get("/v1/sparql", params={"query": HEAVY})
+                heavy["seconds"] = time.monotonic() - started
+
+        thread = threading.Thread(target=run_heavy, daemon=True)
+        thread.start()
+        time.sleep(0.5)  # the heavy query is in a worker now
+        latencies: list[float] = []
+        statuses: list[int] = []
+        with server.client(timeout=2.0) as c:
+            requests: list[Callable[[], httpx.Response]] = [
+                lambda: c.get("/health"),
+                lambda: c.get("/v1/programs"),
+                lambda: c.post("/v1/route", json=ROUTE_BODY),
+            ]
+            for i in range(60):
+                started = time.monotonic()
+                statuses.append(requests[i % 3]().status_code)
+                latencies.append(time.monotonic() - started)
+                time.sleep(0.02)
+            still_running = thread.is_alive()
+        thread.join(timeout=15)
+        assert still_running, "the heavy query ended before the cheap requests did"
+        assert statuses == [200] * 60
+        p95 = percentile(latencies, 0.95)
+        print(f"p95 during heavy query: {p95 * 1000:.1f} ms, max {max(latencies) * 1000:.1f} ms")
+        assert p95 < 0.5
+        assert heavy["response"].status_code == 503
+        assert heavy["response"].headers["retry-after"] == "5"
+        assert 3.5 <= heavy["seconds"] <= 8.0
+
+
+CONCURRENT_CLIENTS = 32
+QUERIES_PER_CLIENT = 20
+
+
+def test_cold_server_answers_32_concurrent_sparql_clients(tmp_path: Path) -> None:
+    plan = load_embedded().merged()
+    labels = sorted(p["label"] for p in catalog_programs(plan))
+    expected_graph = Graph()
+    for program in plan.subjects(RDF.type, JY.ImplementingProgram):
+        for label in plan.objects(program, RDFS.label):
+            expected_graph.add((program, RDFS.label, label))
+    select = (
+        PREFIXES + 'SELECT ?label WHERE { ?p a jy:ImplementingProgram ; rdfs:label ?label FILTER(lang(?label) = "ja") }'
+    )
+    ask = PREFIXES + "ASK { uozu:prog-outreach a jy:ImplementingProgram }"
+    construct = PREFIXES + "CONSTRUCT { ?p rdfs:label ?l } WHERE { ?p a jy:ImplementingProgram ; rdfs:label ?l }"
+
+    def check(kind: int, response: httpx.Response) -> str | None:
+        if response.status_code != 200:
+            return f"{response.status_code} {response.text[:120]}"
+        if kind == 0:
+            got = sorted(b["label"]["value"] for b in response.json()["results"]["bindings"])
+            return None if got == labels else f"labels {got}"
+        if kind == 1:
+            return None if response.json() == {"head": {}, "boolean": True} else response.text[:120]
+        graph = Graph().parse(data=response.text, format="turtle")
+        return None if isomorphic(graph, expected_graph) else f"graph of {len(graph)} triples"
+
+    with RealServer(tmp_path / "server.log") as server:
+        errors: list[str] = []
+        barrier = threading.Barrier(CONCURRENT_CLIENTS)
+
+        def client_run(n: int) -> None:
+            with server.client(timeout=30.0) as c:
+                barrier.wait(timeout=30)
+                for i in range(QUERIES_PER_CLIENT):
+                    kind = (n + i) % 3
+                    try:
+                        if kind == 0:
+                            r = c.get("/v1/sparql", params={"query": select})
+                        elif kind == 1:
+                            r = c.post("/v1/sparql", data={"query": ask})
+                        else:
+                            r = c.post(
+                                "/v1/sparql",
+                                content=construct.encode(),
+                                headers={"content-type": "application/sparql-query", "accept": "text/turtle"},
+                            )
+                        problem = check(kind, r)
+                    except httpx.HTTPError as err:
+                        problem = f"{type(err).__name__}: {err}"
+                    if problem:
+                        errors.append(f"client {n} query {i}: {problem}")
+
+        started = time.monotonic()
+        pool = ThreadPoolExecutor(max_workers=CONCURRENT_CLIENTS)
+        futures = [pool.submit(client_run, n) for n in range(CONCURRENT_CLIENTS)]
+        done, pending = wait(futures, timeout=120)
+        elapsed = time.monotonic() - started
+        if pending:
+            server.stop()  # ends the requests still waiting, so that the clients return
+        pool.shutdown(wait=True, cancel_futures=True)
+        for future in done:
+            future.result()
+        print(f"{CONCURRENT_CLIENTS}x{QUERIES_PER_CLIENT} SPARQL queries in {elapsed:.1f} s")
+        assert not pending, "the concurrent run did not finish within 120 s"
+        assert errors == [], f"{len(errors)} errors, first: {errors[:5]}"
+        assert "Traceback" not in server.log()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 6. /v1/validate never alters the active plan, and never takes shapes from the upload.
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _plan_turtle(client: TestClient) -> Graph:
+    return Graph().parse(data=client.get("/v1/catalog", params={"format": "ttl"}).text, format="turtle")
+
+
+def _validate(client: TestClient, graph: Graph) -> dict[str, Any]:
+    response = client.post("/v1/validate", content=graph.serialize(format="turtle").encode(), headers=TTL)
+    assert response.status_code == 200, response.text[:300]
+    assert response.headers["cache-control"] == "no-store"
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def test_validate_never_alters_the_active_plan(client: TestClient) -> None:
+    before = client.get("/v1/programs")
+    revision = before.headers["x-plan-revision"]
+    count = _sparql_count(client)
+    without = _plan_turtle(client)
+    for triple in list(without.triples((UOZU["prog-outreach"], None, None))):
+        without.remove(triple)
+    removed = _validate(client, without)
+    assert removed["diff"]["summary"] == {"added": 0, "removed": 1, "changed": 0}
+    assert removed["diff"]["removed"] == [
+        {"id": "prog-outreach", "label": "アウトリーチ等を通じた継続的支援事業", "type": "実施事業"}
+    ]
+    bogus = _plan_turtle(client)
+    fake = UOZU["prog-bogus"]
+    bogus.add((fake, RDF.type, JY.ImplementingProgram))
+    bogus.add((fake, RDFS.label, Literal("架空の事業", lang="ja")))
+    added = _validate(client, bogus)
+    assert added["conforms"] is False
+    assert added["diff"]["summary"] == {"added": 1, "removed": 0, "changed": 0}
+    for body in (removed, added):
+        assert body["active_revision"] == revision
+        assert body["revision"] != revision
+    after = client.get("/v1/programs")
+    assert after.json() == before.json()
+    assert [p["id"] for p in after.json()["programs"]].count("prog-outreach") == 1
+    assert "prog-bogus" not in [p["id"] for p in after.json()["programs"]]
+    assert after.headers["x-plan-revision"] == revision
+    assert client.get("/health").json()["revision"] == revision
+    assert _sparql_count(client) == count
+    assert client.get("/v1/programs/prog-bogus").status_code == 404
+
+
+EVIL_SHAPE = """
+@prefix sh: <http://www.w3.org/ns/shacl#> .
+<urn:evil:EveryProgramShape> a sh:NodeShape ;
+    sh:targetClass <https://w3id.org/jyuso-kb/ontology#ImplementingProgram> ;
+    sh:property [ sh:path <urn:evil:never> ; sh:minCount 1 ; sh:severity sh:Violation ;
+                  sh:message "EVIL: すべての事業が違反"@ja ] .
+"""
+
+
+def test_uploaded_shapes_are_data_not_shapes(client: TestClient) -> None:
+    plan = _plan_turtle(client)
+    with_shape = plan + Graph().parse(data=EVIL_SHAPE, format="turtle")
+    body = _validate(client, with_shape)
+    assert body["findings"] == []
+    assert body["conforms"] is True
+    assert "EVIL" not in json.dumps(body, ensure_ascii=False).replace("urn:evil:EveryProgramShape", "")
+    # the same upload without a 所管課 gives exactly the project's Japanese finding
+    with_shape.remove((UOZU["prog-outreach"], JY.responsibleDepartment, UOZU["dept-shakaifukushi"]))
+    body = _validate(client, with_shape)
+    assert body["conforms"] is False
+    assert body["findings"] == [
+        {
+            "severity": "violation",
+            "focus": "uozu:prog-outreach",
+            "focus_label": "アウトリーチ等を通じた継続的支援事業",
+            "shape": "jysh:ProgramDepartment",
+            "path": "jy:responsibleDepartment",
+            "message": "事業に所管課がないか、所管課が既知の課ではありません。",
+            "hint": "jy:responsibleDepartment で所管課(jy:Department)を指定してください。",
+            "value": "",
+        }
+    ]
+    # and the project's shapes never end up in the served data graph
+    ask = client.get("/v1/sparql", params={"query": "ASK { ?s a <http://www.w3.org/ns/shacl#NodeShape> }"})
+    assert ask.json() == {"head": {}, "boolean": False}
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 7. Household data never leaves memory: no canary in any log or error body; no-store on private answers.
+# ---------------------------------------------------------------------------------------------------------------
+
+CANARY = "CANARY-7f3a"
+
+
+def _household_requests(tag: str) -> list[tuple[str, Request, int]]:
+    def c(field: str) -> str:
+        return f"{CANARY}-{field}-{tag}"
+
+    many = [c(f"many{i}") for i in range(31)]
+    return [
+        (
+            "needs+members",
+            (
+                "POST",
+                "/v1/route",
+                {"json": {"needs": [c("needs")], "members": [{"age": 40, "needs": [c("members.needs")]}]}},
+            ),
+            200,
+        ),
+        ("who-get", ("GET", "/v1/who-handles", {"params": {"q": c("q-get")}}), 200),
+        ("who-post", ("POST", "/v1/who-handles", {"json": {"q": c("q-post")}}), 200),
+        ("bad-as-of", ("POST", "/v1/route", {"json": {"needs": ["親の介護"], "as_of": c("as_of")}}), 422),
+        ("long-need", ("POST", "/v1/route", {"json": {"needs": [c("long-need") + "あ" * 250]}}), 422),
+        (
+            "long-member-need",
+            ("POST", "/v1/route", {"json": {"needs": ["親の介護"], "members": [{"needs": [c("long-m") + "x" * 250]}]}}),
+            422,
+        ),
+        (
+            "extra-field-value",
+            ("POST", "/v1/route", {"json": {"needs": [c("n-extra")], "note": c("extra-value")}}),
+            422,
+        ),
+        (
+            "member-extra-value",
+            ("POST", "/v1/route", {"json": {"needs": ["x"], "members": [{"age": 1, "name": c("m-extra")}]}}),
+            422,
+        ),
+        ("31-needs", ("POST", "/v1/route", {"json": {"needs": many}}), 422),
+        (
+            "31-needs-with-members",
+            ("POST", "/v1/route", {"json": {"needs": many[:20], "members": [{"needs": many[20:]}]}}),
+            400,
+        ),
+        ("bad-age", ("POST", "/v1/route", {"json": {"needs": [c("age-need")], "members": [{"age": c("age")}]}}), 422),
+        (
+            "malformed-json",
+            (
+                "POST",
+                "/v1/route",
+                {
+                    "content": ('{"needs": ["' + c("malformed")).encode(),
+                    "headers": {"content-type": "application/json"},
+                },
+            ),
+            422,
+        ),
+        ("who-get-long", ("GET", "/v1/who-handles", {"params": {"q": c("q-long") + "あ" * 250}}), 422),
+        ("who-post-long", ("POST", "/v1/who-handles", {"json": {"q": c("qp-long") + "あ" * 250}}), 422),
+        ("who-post-extra", ("POST", "/v1/who-handles", {"json": {"q": c("qp"), "note": c("qp-extra")}}), 422),
+        ("who-get-over-4k", ("GET", "/v1/who-handles", {"params": {"q": c("q-4k") + "x" * 5000}}), 414),
+        ("who-get-empty-and-canary-param", ("GET", "/v1/who-handles", {"params": {"q": "", "x": c("param")}}), 422),
+    ]
+
+
+def _check_household_responses(responses: list[tuple[str, httpx.Response, int]]) -> None:
+    for name, response, status in responses:
+        assert response.status_code == status, (name, response.status_code, response.text[:200])
+        assert response.headers["cache-control"] == "no-store", name
+        if status >= 400:
+            assert CANARY not in response.text, (name, response.text)
+            assert_error(response, status)
+
+
+@pytest.fixture(scope="module")
+def real_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealServer]:
+    """One real `jyuso-kb serve` for the tests that read its log (each reads only what it caused)."""
+    with RealServer(tmp_path_factory.mktemp("real-server") / "server.log") as server:
+        yield server
+
+
+def test_household_canaries_never_reach_the_server_log(real_server: RealServer) -> None:
+    tag = uuid.uuid4().hex[:8]
+    mark = real_server.mark()
+    responses = []
+    for name, (method, path, kwargs), status in _household_requests(tag):
+        # one connection per request, so that each request is observed on its own
+        with real_server.client(headers={"connection": "close"}) as c:
+            responses.append((name, c.request(method, path, **kwargs), status))
+    time.sleep(0.2)
+    log = real_server.log_since(mark)
+    assert "jyuso_kb.access INFO POST /v1/route 200" in log  # the log was captured
+    assert log.count(CANARY) == 0, [line for line in log.splitlines() if CANARY in line][:5]
+    _check_household_responses(responses)
+
+
+def test_household_canaries_never_reach_python_logging(
+    client: TestClient, caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]
+) -> None:
+    tag = uuid.uuid4().hex[:8]
+    caplog.set_level(logging.DEBUG)
+    for name in ("jyuso_kb", "jyuso_kb.access", "uvicorn", "uvicorn.error", "uvicorn.access", "fastapi", "starlette"):
+        caplog.set_level(logging.DEBUG, logger=name)
+    responses = []
+    for name, (method, path, kwargs), status in _household_requests(tag):
+        responses.append((name, client.request(method, path, **kwargs), status))
+    out, err = capfd.readouterr()
+    assert any(r.name == "jyuso_kb.access" for r in caplog.records)  # logging was captured
+    # The test's own HTTP client (httpx, in this process) logs the URLs it requests: that is the caller, not the
+    # service, so its records are left out. Every other logger is the service's.
+    server_side = [r for r in caplog.records if not r.name.startswith(("httpx", "httpcore"))]
+    formatter = logging.Formatter("%(name)s %(levelname)s %(message)s")
+    logged = "\n".join(f"{formatter.format(r)} {r.args}" for r in server_side)
+    assert CANARY not in logged
+    assert CANARY not in out
+    assert CANARY not in err
+    _check_household_responses(responses)
+
+
+def test_unknown_field_names_are_not_repeated_in_errors(client: TestClient) -> None:
+    """An unknown key is part of the rejected input: the error names no key the client invented."""
+    key = f"{CANARY}-field-name"
+    for path, body in (
+        ("/v1/route", {"needs": ["親の介護"], key: "x"}),
+        ("/v1/route", {"needs": ["親の介護"], "members": [{"age": 3, key: "x"}]}),
+        ("/v1/who-handles", {"q": "空き家", key: "x"}),
+    ):
+        response = client.post(path, json=body)
+        error = assert_error(response, 422)
+        assert error["code"] == "invalid_input"
+        assert CANARY not in response.text, response.text
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 8. Errors: one JSON shape, Japanese, no traceback, 4xx — for every operation in the OpenAPI document.
+# ---------------------------------------------------------------------------------------------------------------
+
+LONG_QS = {"params": {"x": "a" * 5000}}
+BAD_REQUESTS: dict[tuple[str, str], tuple[dict[str, Any], int]] = {
+    ("GET", "/health"): (LONG_QS, 414),
+    ("GET", "/v1/needs"): (LONG_QS, 414),
+    ("POST", "/v1/route"): ({"content": b'{"needs": [', "headers": {"content-type": "application/json"}}, 422),
+    ("GET", "/v1/who-handles"): ({}, 422),
+    ("POST", "/v1/who-handles"): ({"json": {"q": ""}}, 422),
+    ("GET", "/v1/programs"): (LONG_QS, 414),
+    ("GET", "/v1/programs/{program_id}"): ({"path": "prog-does-not-exist"}, 404),
+    ("GET", "/v1/departments"): (LONG_QS, 414),
+    ("GET", "/v1/departments/{department_id}"): ({"path": "dept-does-not-exist"}, 404),
+    ("GET", "/v1/meetings"): (LONG_QS, 414),
+    ("GET", "/v1/meetings/{meeting_id}"): ({"path": "mtg-does-not-exist"}, 404),
+    ("GET", "/v1/matrix"): (LONG_QS, 414),
+    ("GET", "/v1/schedule"): (LONG_QS, 414),
+    ("GET", "/v1/legal-items"): (LONG_QS, 414),
+    ("GET", "/v1/context.jsonld"): (LONG_QS, 414),
+    ("GET", "/v1/catalog"): ({"params": {"format": "xml"}}, 422),
+    ("GET", "/v1/sparql"): ({}, 422),
+    ("POST", "/v1/sparql"): ({"content": b"SELECT * {}", "headers": {"content-type": "text/plain"}}, 415),
+    ("POST", "/v1/validate"): ({"content": b"<urn:a> <urn:b> .", "headers": TTL}, 400),
+    ("GET", "/v1/revisions"): (LONG_QS, 414),
+    ("POST", "/v1/revisions"): ({"content": b"<urn:a> <urn:b> <urn:c> .", "headers": TTL}, 401),
+    ("POST", "/v1/revisions/{revision_id}/activate"): ({"path": "no-such-revision/activate"}, 401),
+    ("POST", "/v1/revisions/diff"): ({"json": {"old": "no-such-revision"}}, 404),
+}
+
+
+def _operations(client: TestClient) -> set[tuple[str, str]]:
+    spec = client.get("/openapi.json").json()
+    return {(method.upper(), path) for path, item in spec["paths"].items() for method in item if method != "parameters"}
+
+
+def test_every_operation_has_a_bad_request_answered_with_the_error_shape(client: TestClient) -> None:
+    assert _operations(client) == set(BAD_REQUESTS)
+    for (method, path), (kwargs, status) in sorted(BAD_REQUESTS.items()):
+        kwargs = dict(kwargs)
+        url = path
+        if "path" in kwargs:
+            url = path.split("{")[0] + kwargs.pop("path")
+            assert url.count("/") == path.count("/")
+        response = client.request(method, url, **kwargs)
+        assert_error(response, status)
+
+
+@pytest.mark.parametrize(
+    ("path", "where", "message"),
+    [
+        ("/v1/programs/nope", "program_id", "指定された事業は見つかりません。"),
+        ("/v1/departments/nope", "department_id", "指定された課は見つかりません。"),
+        ("/v1/meetings/nope", "meeting_id", "指定された会議は見つかりません。"),
+        ("/v1/no-such-endpoint", "/v1/no-such-endpoint", "見つかりません。"),
+    ],
+)
+def test_unknown_ids_get_404(client: TestClient, path: str, where: str, message: str) -> None:
+    error = assert_error(client.get(path), 404)
+    assert error["code"] == "not_found"
+    assert error["where"] == where
+    assert error["message"] == message
+
+
+@pytest.mark.parametrize(
+    ("name", "body", "status", "where"),
+    [
+        ("malformed-json", b'{"needs": ["a"', 422, "body"),
+        ("not-an-object", b"[]", 422, ""),
+        ("needs-not-a-list", json.dumps({"needs": "親の介護"}).encode(), 422, "needs"),
+        ("need-not-a-string", json.dumps({"needs": [1]}).encode(), 422, "needs.0"),
+        ("age-not-a-number", json.dumps({"needs": ["a"], "members": [{"age": "old"}]}).encode(), 422, "members.0.age"),
+        ("age-negative", json.dumps({"needs": ["a"], "members": [{"age": -1}]}).encode(), 422, "members.0.age"),
+        ("consent-not-a-boolean", json.dumps({"needs": ["a"], "consent": "maybe"}).encode(), 422, "consent"),
+        ("as-of-impossible-date", json.dumps({"needs": ["a"], "as_of": "2025-02-30"}).encode(), 422, "as_of"),
+        ("as-of-not-a-date", json.dumps({"needs": ["a"], "as_of": "R7.10.1"}).encode(), 422, "as_of"),
+        ("as-of-a-number", json.dumps({"needs": ["a"], "as_of": 0}).encode(), 422, "as_of"),
+        ("31-needs", json.dumps({"needs": ["a"] * 31}).encode(), 422, "needs"),
+        (
+            "31-needs-over-members",
+            json.dumps({"needs": ["a"] * 20, "members": [{"needs": ["b"] * 11}]}).encode(),
+            400,
+            "needs",
+        ),
+        ("no-needs", b"{}", 400, "needs"),
+        ("empty-need", json.dumps({"needs": [""]}).encode(), 422, "needs.0"),
+    ],
+)
+def test_bad_route_bodies_get_the_error_shape(
+    client: TestClient, name: str, body: bytes, status: int, where: str
+) -> None:
+    response = client.post("/v1/route", content=body, headers={"content-type": "application/json"})
+    error = assert_error(response, status)
+    assert error["where"] == where, error
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [
+        ("text/turtle", b"<urn:a> <urn:b> 0"),  # a statement whose final "." was forgotten
+        ("text/turtle", b"false"),
+        ("text/turtle", b"0"),
+        ("application/ld+json", b'"AAA"'),
+        ("application/ld+json", b"1"),
+        ("application/ld+json", b"null"),
+    ],
+)
+def test_unparseable_uploads_get_400_not_500(client: TestClient, content_type: str, body: bytes) -> None:
+    error = assert_error(client.post("/v1/validate", content=body, headers={"content-type": content_type}), 400)
+    assert error["code"] == "syntax_error"
+
+
+@pytest.mark.parametrize("path", ["/v1/who-handles", "/v1/programs", "/v1/sparql", "/health"])
+def test_query_string_over_4_kib_gets_414(client: TestClient, path: str) -> None:
+    error = assert_error(client.get(path, params={"q": "あ" * 1400}), 414)  # 1,400 kana = 12.6 KB percent-encoded
+    assert error == {
+        "code": "query_too_long",
+        "message": "URL の問い合わせ文字列が長すぎます。",
+        "where": "query",
+        "hint": "POST で送ってください。",
+    }
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("DELETE", "/v1/needs"), ("PUT", "/v1/programs"), ("GET", "/v1/route"), ("GET", "/v1/validate")],
+)
+def test_wrong_method_gets_the_error_shape(client: TestClient, method: str, path: str) -> None:
+    error = assert_error(client.request(method, path), 405)
+    assert error["code"] == "method_not_allowed"
+
+
+REJECTED_BY_HANDLERS: list[tuple[str, Request, int]] = [
+    ("route-no-needs", ("POST", "/v1/route", {"json": {}}), 400),
+    (
+        "route-too-many-needs",
+        ("POST", "/v1/route", {"json": {"needs": ["a"] * 20, "members": [{"needs": ["b"] * 11}]}}),
+        400,
+    ),
+    (
+        "validate-415",
+        ("POST", "/v1/validate", {"content": b"<a/>", "headers": {"content-type": "application/rdf+xml"}}),
+        415,
+    ),
+    ("validate-syntax", ("POST", "/v1/validate", {"content": b"<urn:a> <urn:b> .", "headers": TTL}), 400),
+    (
+        "validate-remote-context",
+        ("POST", "/v1/validate", {"content": b'{"@context": "http://127.0.0.1:9/c"}', "headers": JSONLD}),
+        400,
+    ),
+    (
+        "validate-long-literal",
+        ("POST", "/v1/validate", {"content": b'<urn:a> <urn:b> "' + b"a" * 70000 + b'" .', "headers": TTL}),
+        422,
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def strict() -> Iterator[TestClient]:
+    """A client that re-raises any exception escaping the app (TestClient's default)."""
+    with TestClient(create_app(Settings(sparql_workers=1))) as c:
+        yield c
+
+
+@pytest.mark.parametrize(("name", "request_", "status"), REJECTED_BY_HANDLERS, ids=[r[0] for r in REJECTED_BY_HANDLERS])
+def test_errors_raised_by_handlers_do_not_escape_the_app(
+    strict: TestClient, name: str, request_: Request, status: int
+) -> None:
+    """A refused request is an answer, not an exception escaping the app after the answer was sent."""
+    method, path, kwargs = request_
+    assert_error(strict.request(method, path, **kwargs), status)
+
+
+def test_refused_requests_leave_no_traceback_and_keep_the_connection(real_server: RealServer) -> None:
+    """On a real server: refused uploads and households answer 4xx, the next request on the same keep-alive
+    connection still works, and the server log holds no traceback."""
+    server = real_server
+    mark = server.mark()
+    with server.client() as c:
+        for name, (method, path, kwargs), status in REJECTED_BY_HANDLERS:
+            response = c.request(method, path, **kwargs)
+            assert_error(response, status)
+            try:
+                follow = c.get("/health")
+            except httpx.TransportError as err:  # the server dropped the keep-alive connection
+                pytest.fail(f"after {name}: {type(err).__name__}: {err}")
+            assert follow.status_code == 200
+        time.sleep(0.2)
+        log = server.log_since(mark)
+    assert "Traceback" not in log, log[log.find("Traceback") - 300 : log.find("Traceback") + 600]
+    assert "Exception in ASGI application" not in log
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 9. CSV cannot carry a formula.
+# ---------------------------------------------------------------------------------------------------------------
+
+FORMULAS = {
+    "label_ja": '=HYPERLINK("http://127.0.0.1:9/x","x")',
+    "label_en": "+SUM(1,2)",
+    "target_group": "-2+3",
+    "activity": "@SUM(A1:A2)",
+}
+
+
+@pytest.fixture(scope="module")
+def formula_plan() -> PlanSource:
+    """The embedded plan, with labels an attacker could have typed into a revision."""
+    plan = load_embedded()
+    data = Graph()
+    data += plan.data
+    for prefix, namespace in plan.data.namespaces():
+        data.bind(prefix, namespace)
+    program = UOZU["prog-outreach"]
+    group = next(iter(data.objects(program, JY.targetGroup)))
+    activity = min(data.objects(program, JY.activity), key=lambda a: int(str(data.value(a, JY.order))))
+    for node, lang, text in (
+        (program, "ja", FORMULAS["label_ja"]),
+        (program, "en", FORMULAS["label_en"]),
+        (group, "ja", FORMULAS["target_group"]),
+        (activity, "ja", FORMULAS["activity"]),
+    ):
+        for old in [o for o in data.objects(node, RDFS.label) if isinstance(o, Literal) and o.language == lang]:
+            data.remove((node, RDFS.label, old))
+        data.add((node, RDFS.label, Literal(text, lang=lang)))
+    return PlanSource(plan.vocabulary, data, "formula test")
+
+
+def _assert_no_formula(rows: list[list[str]]) -> None:
+    for row in rows:
+        for cell in row:
+            assert cell[:1] not in ("=", "+", "-", "@"), (cell, row[:2])
+
+
+def test_catalog_csv_escapes_formulas(formula_plan: PlanSource) -> None:
+    with TestClient(create_app(Settings(sparql_workers=1), plan=formula_plan)) as c:
+        response = c.get("/v1/catalog", params={"format": "csv"})
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"
+    rows = list(csv.reader(io.StringIO(response.text)))
+    _assert_no_formula(rows)
+    header = rows[0]
+    row = next(r for r in rows[1:] if r[header.index("id")] == "prog-outreach")
+    assert row[header.index("label")] == "'" + FORMULAS["label_ja"]
+    assert row[header.index("label_en")] == "'" + FORMULAS["label_en"]
+    assert row[header.index("target_group")] == "'" + FORMULAS["target_group"]
+    assert row[header.index("activities")].startswith("'" + FORMULAS["activity"] + "; ")
+
+
+def test_embedded_catalog_csv_has_no_formula(client: TestClient) -> None:
+    rows = list(csv.reader(io.StringIO(client.get("/v1/catalog", headers={"accept": "text/csv"}).text)))
+    assert len(rows) == 13
+    _assert_no_formula(rows)
+
+
+def test_sparql_csv_escapes_formulas(client: TestClient) -> None:
+    query = 'SELECT ?x ?y WHERE { VALUES (?x ?y) { ("=1+1" "ok") ("+1" "-1") ("@SUM(A1)" <urn:=x>) (-5 "a=b") } }'
+    response = client.get("/v1/sparql", params={"query": query}, headers={"accept": "text/csv"})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(response.text)))
+    _assert_no_formula(rows)
+    assert rows == [["x", "y"], ["'=1+1", "ok"], ["'+1", "'-1"], ["'@SUM(A1)", "urn:=x"], ["'-5", "a=b"]]
+
+
+def test_sparql_csv_escapes_leading_tab_and_carriage_return_like_the_catalog_csv(client: TestClient) -> None:
+    """The catalog CSV (export.csv_cell) also escapes cells starting with a tab or a carriage return."""
+    query = 'SELECT ?x WHERE { VALUES ?x { "\\t=1+1" "\\r=1+1" } }'
+    response = client.get("/v1/sparql", params={"query": query}, headers={"accept": "text/csv"})
+    rows = list(csv.reader(io.StringIO(response.text)))
+    assert rows == [["x"], ["'\t=1+1"], ["'\r=1+1"]]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 10. CORS: open for the catalog, closed for household routing.
+# ---------------------------------------------------------------------------------------------------------------
+
+ORIGIN = {"origin": "https://example.org"}
+
+
+def test_catalog_allows_any_origin(client: TestClient) -> None:
+    response = client.get("/v1/programs", headers=ORIGIN)
+    assert response.status_code == 200
+    assert response.headers["access-control-allow-origin"] == "*"
+
+
+def test_catalog_preflight(client: TestClient) -> None:
+    response = client.options(
+        "/v1/catalog",
+        headers={**ORIGIN, "access-control-request-method": "GET", "access-control-request-headers": "accept"},
+    )
+    assert response.status_code == 204
+    assert response.headers["access-control-allow-methods"] == "GET, OPTIONS"
+    assert response.headers["access-control-allow-origin"] == "*"
+    assert response.content == b""
+
+
+def test_route_is_not_open_to_other_origins(client: TestClient) -> None:
+    response = client.post("/v1/route", json=ROUTE_BODY, headers=ORIGIN)
+    assert response.status_code == 200
+    assert "access-control-allow-origin" not in response.headers
+    preflight = client.options("/v1/route", headers={**ORIGIN, "access-control-request-method": "POST"})
+    assert preflight.headers.get("access-control-allow-origin") != "*"
+    assert "access-control-allow-methods" not in preflight.headers
+    assert JAPANESE.search(preflight.json()["error"]["message"])
