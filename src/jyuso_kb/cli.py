@@ -11,22 +11,39 @@ import os
 import subprocess
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from rdflib import RDF, RDFS
+from rdflib import RDF, RDFS, Graph
 
-from . import __version__, catalog, consistency, export, quality, routing, routing_index, validation
+from . import __version__, catalog, consistency, export, quality, render, routing, routing_index, validation, workbook
 from .errors import InputError
-from .kb import PlanSource, load_embedded, load_plan
+from .kb import PlanSource, load_embedded, load_vocabulary
 from .namespaces import JY
+from .rdf_input import read_files
 
 EXIT_OK, EXIT_NOT_CONFORMING, EXIT_BAD_INPUT = 0, 1, 2
 
 
 def _plan(paths: Sequence[str] | None) -> PlanSource:
-    return load_plan([Path(p) for p in paths]) if paths else load_embedded()
+    """The plan in these Turtle / JSON-LD files, folders or workbooks (.xlsx, CSV folder); default 魚津市."""
+    return workbook.load_source([Path(p) for p in paths]) if paths else load_embedded()
+
+
+def _plan_with_locations(paths: Sequence[str]) -> tuple[PlanSource, list[workbook.WorkbookIndex]]:
+    """Like _plan, plus where each fact stood in the workbooks (sheet, row, column) for the report."""
+    data = Graph()
+    indexes = []
+    for path in map(Path, paths):
+        if workbook.is_workbook(path):
+            graph, index = workbook.read_workbook(path)
+            data += graph
+            indexes.append(index)
+        else:
+            data += read_files([path])
+    return PlanSource(load_vocabulary(), data, ", ".join(paths)), indexes
 
 
 def _dump(data: Any) -> None:
@@ -34,8 +51,16 @@ def _dump(data: Any) -> None:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    plan = _plan(args.paths)
+    plan, indexes = _plan_with_locations(args.paths) if args.paths else (load_embedded(), [])
     report = validation.validate(plan)
+    if indexes:
+        located = []
+        for finding in report.findings:
+            where = next(
+                (w for w in (workbook.locate(i, finding.focus, finding.path or None) for i in indexes) if w), ""
+            )
+            located.append(replace(finding, location=where))
+        report = replace(report, findings=tuple(located))
     failed = [r for r in quality.run(plan.merged()) if r.check.severity == "error" and not r.passed]
     conforms = report.conforms and not failed
     if args.json:
@@ -236,8 +261,8 @@ def cmd_who_handles(args: argparse.Namespace) -> int:
 def cmd_diff(args: argparse.Namespace) -> int:
     from .diff import render_text, semantic_diff
 
-    old = load_plan([Path(args.old)])
-    new = load_plan([Path(args.new)])
+    old = _plan([args.old])
+    new = _plan([args.new])
     result = semantic_diff(old.data, new.data, old.vocabulary)
     if args.json:
         _dump(result)
@@ -319,6 +344,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", nargs="+", help="計画のファイルまたはフォルダ(省略時は魚津市)")
     p.set_defaults(func=cmd_serve)
 
+    workbook.add_commands(sub)
+    render.add_commands(sub)
+
     p = sub.add_parser("check", help="すべての品質チェック(SHACL、OWL 一貫性、完全性)")
     p.add_argument("--json", action="store_true")
     p.add_argument("--data", nargs="+")
@@ -332,11 +360,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except InputError as err:
-        sys.stderr.write(f"エラー: {err.message}\n")
-        if err.where:
-            sys.stderr.write(f"  場所: {err.where}\n")
-        if err.hint:
-            sys.stderr.write(f"  ヒント: {err.hint}\n")
+        for problem in getattr(err, "problems", ()) or (err,):
+            sys.stderr.write(f"エラー: {problem.message}\n")
+            if problem.where:
+                sys.stderr.write(f"  場所: {problem.where}\n")
+            if problem.hint:
+                sys.stderr.write(f"  ヒント: {problem.hint}\n")
         return EXIT_BAD_INPUT
 
 

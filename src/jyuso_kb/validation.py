@@ -35,9 +35,11 @@ class Finding:
     message: str
     hint: str
     value: str
+    location: str = ""
 
     def as_dict(self) -> dict[str, str]:
         return {
+            "location": self.location,
             "severity": self.severity,
             "focus": self.focus,
             "focus_label": self.focus_label,
@@ -193,6 +195,8 @@ def render_text(report: Report) -> str:
             lines.append(f"  項目: {f.path}")
         if f.value:
             lines.append(f"  値: {f.value}")
+        if f.location:
+            lines.append(f"  場所: {f.location}")
         if f.hint:
             lines.append(f"  直し方: {f.hint}")
         lines.append(f"  形状: {f.shape}")

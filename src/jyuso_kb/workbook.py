@@ -1238,6 +1238,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     plan = plan_for(args.data)
     tables = export_tables(plan.data, plan.merged())
     try:
+        (out if fmt == "csv" else out.parent).mkdir(parents=True, exist_ok=True)
         if fmt == "csv":
             write_csv(tables, out)
         else:
