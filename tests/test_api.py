@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -208,3 +209,40 @@ def test_openapi_documents_every_endpoint_with_examples(client: TestClient) -> N
     route_schema = spec["components"]["schemas"]["RouteIn"]
     assert route_schema["examples"][0]["needs"] == ["親の介護", "ひきこもりの息子"]
     assert client.get("/docs").status_code == 200
+
+
+def test_validate_accepts_a_workbook_and_names_the_cell(client: TestClient, tmp_path: Path) -> None:
+    import csv
+    import io
+    import zipfile
+
+    from jyuso_kb import cli
+
+    folder = tmp_path / "plan-csv"
+    assert cli.main(["workbook", "export", "--format", "csv", "--out", str(folder)]) == 0
+    rows = list(csv.reader((folder / "programs.csv").open(encoding="utf-8-sig")))
+    column = rows[0].index("所管課")
+    for row in rows[1:]:
+        if row[0].endswith("prog-outreach"):
+            row[column] = ""
+    with (folder / "programs.csv").open("w", encoding="utf-8-sig", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for path in folder.glob("*.csv"):
+            archive.write(path, f"plan-csv/{path.name}")
+    r = client.post("/v1/validate", content=buffer.getvalue(), headers={"content-type": "application/zip"})
+    body = r.json()
+    assert r.status_code == 200
+    assert [(f["focus"], f["location"]) for f in body["findings"]] == [
+        ("uozu:prog-outreach", "シート programs、行 7、列 所管課")
+    ]
+    xlsx = tmp_path / "plan.xlsx"
+    assert cli.main(["workbook", "export", "--format", "xlsx", "--out", str(xlsx)]) == 0
+    ok = client.post(
+        "/v1/validate",
+        content=xlsx.read_bytes(),
+        headers={"content-type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
+    )
+    assert ok.json()["conforms"] is True
+    assert ok.json()["diff"]["summary"] == {"added": 0, "removed": 0, "changed": 0}

@@ -378,15 +378,15 @@ def test_revision_upload_shows_japanese_report_and_diff(
     bad_ttl.write_text(graph.serialize(format="turtle"), encoding="utf-8")
     bad_jsonld = tmp_path / "revision.jsonld"
     bad_jsonld.write_text(graph.serialize(format="json-ld"), encoding="utf-8")
-    workbook = tmp_path / "revision.xlsx"
-    workbook.write_bytes(b"PK\x03\x04")
+    old_excel = tmp_path / "revision.xls"
+    old_excel.write_bytes(b"\xd0\xcf\x11\xe0")
 
     open_view(pg, "revision")
-    expect(pg.locator("#workbook-note")).to_contain_text("まだ受け付けていません")
-    pg.get_by_label("改定案のファイル").set_input_files(str(workbook))
+    expect(pg.locator("#workbook-note")).to_contain_text("シート・行・列")
+    pg.get_by_label("改定案のファイル").set_input_files(str(old_excel))
     pg.get_by_role("button", name="検証する").click()
-    expect(pg.locator("#revision-error")).to_contain_text("まだ検証できません")
-    assert not recorder.posts("/v1/validate"), "a workbook is not sent"
+    expect(pg.locator("#revision-error")).to_contain_text("Excel は .xlsx で保存し")
+    assert not recorder.posts("/v1/validate"), "an old .xls file is not sent"
 
     pg.get_by_label("改定案のファイル").set_input_files(str(bad_ttl))
     pg.get_by_role("button", name="検証する").click()
@@ -409,6 +409,40 @@ def test_revision_upload_shows_japanese_report_and_diff(
     expect(pg.locator("#revision-results-title")).to_contain_text("revision.jsonld", timeout=VALIDATE_TIMEOUT_MS)
     expect(pg.locator("#findings-table")).to_contain_text(NO_DEPARTMENT)
     assert recorder.posts("/v1/validate")[1].headers["content-type"] == "application/ld+json"
+
+
+def test_revision_workbook_names_sheet_row_and_column(page: tuple[Page, Recorder], tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from openpyxl import load_workbook
+
+    pg, recorder = page
+    xlsx = tmp_path / "revision.xlsx"
+    exe = Path(sys.executable).with_name("jyuso-kb")
+    subprocess.run(
+        [str(exe), "workbook", "export", "--format", "xlsx", "--out", str(xlsx)],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    book = load_workbook(xlsx)
+    sheet = book["programs"]
+    headers = [c.value for c in sheet[1]]
+    column = headers.index("所管課") + 1
+    for row in sheet.iter_rows(min_row=2):
+        if str(row[0].value).endswith("prog-outreach"):
+            row[column - 1].value = None
+    book.save(xlsx)
+    open_view(pg, "revision")
+    pg.get_by_label("改定案のファイル").set_input_files(str(xlsx))
+    pg.get_by_role("button", name="検証する").click()
+    row = pg.locator("#findings-table tbody tr").filter(has_text=NO_DEPARTMENT)
+    expect(row).to_have_count(1, timeout=VALIDATE_TIMEOUT_MS)
+    expect(row.locator(".finding-location")).to_have_text("シート programs、行 7、列 所管課")
+    assert recorder.posts("/v1/validate")[0].headers["content-type"] == (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
 
 
 def test_revision_syntax_error_is_shown(page: tuple[Page, Recorder], tmp_path: Path) -> None:

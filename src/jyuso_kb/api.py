@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -38,7 +38,7 @@ from .revisions import Store
 from .service import Snapshot, build_snapshot, revision_of
 from .sparql_pool import GRAPH_TYPES, SELECT_TYPES, PoolBusy, SparqlPool
 from .tokens import Principal, Tokens
-from .uploads import MAX_BODY, UploadError, check_type, parse, precheck
+from .uploads import MAX_BODY, UploadError, check_type, parse_with_locations, precheck, where_in_workbook
 from .webpage import mount_web
 
 ACCESS_LOG = logging.getLogger("jyuso_kb.access")
@@ -600,6 +600,10 @@ def _routes(app: FastAPI) -> None:
                 "content": {
                     "text/turtle": {"schema": {"type": "string"}},
                     "application/ld+json": {"schema": {"type": "object"}},
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+                        "schema": {"type": "string", "format": "binary"}
+                    },
+                    "application/zip": {"schema": {"type": "string", "format": "binary"}},
                 },
                 "required": True,
             }
@@ -675,7 +679,7 @@ def _revision_routes(app: FastAPI) -> None:
                 status_code=422,
             )
         async with request.app.state.publish_lock:
-            uploaded = parse(body, kind)
+            uploaded, _ = await asyncio.to_thread(parse_with_locations, body, kind)
             revision = await asyncio.to_thread(store.publish, uploaded, principal.name, note, True)
             await _swap(
                 request.app, PlanSource(snap.plan.vocabulary, store.data(revision.id), f"revision {revision.id}")
@@ -761,7 +765,7 @@ def _revision_routes(app: FastAPI) -> None:
         else:
             kind = check_type(request.headers.get("content-type"))
             precheck(body, kind)
-            old_graph, new_graph = snap.plan.data, parse(body, kind)
+            old_graph, new_graph = snap.plan.data, (await asyncio.to_thread(parse_with_locations, body, kind))[0]
         result = semantic_diff(old_graph, new_graph, snap.plan.vocabulary)
         return JSONResponse({**result, "text": render_diff(result)})
 
@@ -859,14 +863,15 @@ async def _sparql(request: Request, text: str) -> Response:
 
 
 def _validate_upload(body: bytes, kind: str, snap: Snapshot, lock: threading.Lock) -> dict[str, Any]:
-    uploaded = parse(body, kind)
+    uploaded, index = parse_with_locations(body, kind)
     revision = PlanSource(snap.plan.vocabulary, uploaded, "upload")
     with lock:
         report = validation.validate(revision)
         failed = [r for r in quality.run(revision.merged()) if r.check.severity == "error" and not r.passed]
+    findings = [replace(f, location=where_in_workbook(index, f.focus, f.path)) for f in report.findings]
     return {
         "conforms": report.conforms and not failed,
-        "findings": [f.as_dict() for f in report.findings],
+        "findings": [f.as_dict() for f in findings],
         "checks": [r.as_dict() for r in failed],
         "revision": revision_of(uploaded),
         "active_revision": snap.revision,

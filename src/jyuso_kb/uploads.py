@@ -7,20 +7,29 @@ large or hostile upload never reaches the slow parser.
 
 from __future__ import annotations
 
+import io
 import json
 import re
+import tempfile
+import zipfile
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from rdflib import Graph, Literal
 
 from .errors import InputError
 from .rdf_input import parse_jsonld, parse_turtle
+from .workbook import WorkbookIndex, locate, read_workbook
 
 MAX_BODY = 10 * 1024 * 1024
 MAX_LITERAL = 64 * 1024
 MAX_TRIPLES = 200_000
 TURTLE_TYPES = {"text/turtle", "application/x-turtle"}
 JSONLD_TYPES = {"application/ld+json"}
+XLSX_TYPES = {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+ZIP_TYPES = {"application/zip", "application/x-zip-compressed"}
+MAX_ZIP_MEMBERS = 100
+MAX_UNZIPPED = 100 * 1024 * 1024
 # Turtle string tokens (long and short forms) and IRIs: what is removed before counting statement delimiters.
 _STRINGS = re.compile(r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'')
 _IRIS = re.compile(r"<[^<>\s]*>")
@@ -47,13 +56,17 @@ def check_type(header: str | None) -> str:
         return "turtle"
     if kind in JSONLD_TYPES:
         return "jsonld"
+    if kind in XLSX_TYPES:
+        return "xlsx"
+    if kind in ZIP_TYPES:
+        return "zip"
     raise UploadError(
         415,
         InputError(
             "unsupported_media_type",
             f"この形式({kind or '指定なし'})は受け付けません。",
             "Content-Type",
-            "Content-Type: text/turtle または application/ld+json で送ってください(RDF/XML は受け付けません)。",
+            "Content-Type: text/turtle、application/ld+json、ワークブック(.xlsx)または CSV のフォルダの zip で送ってください(RDF/XML は受け付けません)。",
         ),
     )
 
@@ -104,7 +117,10 @@ def _json_long_string(node: Any) -> bool:
 
 
 def precheck(body: bytes, kind: str = "turtle") -> str:
-    """The decoded text, after the cheap checks (422 for an over-long literal or too many statements)."""
+    """The decoded text, after the cheap checks (422 for an over-long literal or too many statements).
+    Workbooks are binary: their reader applies its own limits."""
+    if kind in ("xlsx", "zip"):
+        return ""
     text = _decode(body)
     if kind == "jsonld":
         try:
@@ -127,6 +143,66 @@ def precheck(body: bytes, kind: str = "turtle") -> str:
     return text
 
 
+def parse_with_locations(body: bytes, kind: str) -> tuple[Graph, WorkbookIndex | None]:
+    """The uploaded plan; for a workbook also where each fact stood (sheet, row, column)."""
+    if kind not in ("xlsx", "zip"):
+        return parse(body, kind), None
+    with tempfile.TemporaryDirectory(prefix="jyuso-kb-upload-") as tmp:
+        folder = Path(tmp)
+        if kind == "xlsx":
+            target = folder / "upload.xlsx"
+            target.write_bytes(body)
+        else:
+            target = folder / "csv"
+            _unzip_csv(body, target)
+        try:
+            graph, index = read_workbook(target)
+        except InputError as err:
+            raise UploadError(400, InputError(err.code, err.message, _strip(err.where, folder), err.hint)) from err
+    if len(graph) > MAX_TRIPLES:
+        raise _too_many()
+    return graph, index
+
+
+def _strip(where: str, folder: Path) -> str:
+    """Error locations without the server's temporary folder."""
+    return where.replace(str(folder / "csv") + "/", "").replace(str(folder) + "/", "")
+
+
+def _unzip_csv(body: bytes, target: Path) -> None:
+    """Extract only top-level-named *.csv members (no paths, no links) within count and size limits."""
+    bad = UploadError(
+        400,
+        InputError(
+            "not_a_workbook",
+            "CSV のフォルダの zip として読めません。",
+            "body",
+            "workbook export で書き出したフォルダを zip にしてください。",
+        ),
+    )
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(body))
+    except zipfile.BadZipFile as err:
+        raise bad from err
+    with archive:
+        members = [m for m in archive.infolist() if not m.is_dir()]
+        if len(members) > MAX_ZIP_MEMBERS or sum(m.file_size for m in members) > MAX_UNZIPPED:
+            raise UploadError(
+                413,
+                InputError(
+                    "too_large", "zip の中身が多すぎるか大きすぎます。", "body", "計画の表だけを zip にしてください。"
+                ),
+            )
+        target.mkdir()
+        for member in members:
+            name = PurePosixPath(member.filename).name
+            if not name.endswith(".csv") or name.startswith("."):
+                continue
+            with archive.open(member) as source:
+                data = source.read(MAX_UNZIPPED + 1)
+            (target / name).write_bytes(data)
+
+
 def parse(body: bytes, kind: str) -> Graph:
     text = _decode(body)
     try:
@@ -139,3 +215,7 @@ def parse(body: bytes, kind: str) -> Graph:
         if isinstance(o, Literal) and len(o) > MAX_LITERAL // 4 and len(str(o).encode("utf-8")) > MAX_LITERAL:
             raise _too_long()
     return graph
+
+
+def where_in_workbook(index: WorkbookIndex | None, focus: str, path: str) -> str:
+    return locate(index, focus, path or None) if index is not None else ""

@@ -5,8 +5,14 @@ import { postFile } from "./api.js";
 import { add, badge, clear, h, joinJa } from "./dom.js";
 import { showError } from "./consult.js";
 
-const TYPES = { ttl: "text/turtle", jsonld: "application/ld+json", json: "application/ld+json" };
-const NOT_YET = ["xlsx", "xls", "csv", "zip", "ods"];
+const TYPES = {
+  ttl: "text/turtle",
+  jsonld: "application/ld+json",
+  json: "application/ld+json",
+  xlsx: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+  zip: "application/zip",
+};
+const NOT_ACCEPTED = ["xls", "csv", "ods"];
 const SEVERITY = {
   violation: ["違反", "bad"],
   warning: ["警告", "warn"],
@@ -21,7 +27,7 @@ export async function revisionView(root, ctx) {
     type: "file",
     id: "revision-file",
     name: "revision",
-    accept: ".ttl,.jsonld,.json,text/turtle,application/ld+json",
+    accept: ".ttl,.jsonld,.json,.xlsx,.zip,text/turtle,application/ld+json",
     required: true,
     "aria-describedby": "revision-help",
   });
@@ -38,7 +44,7 @@ export async function revisionView(root, ctx) {
       h(
         "span",
         { class: "help", id: "revision-help" },
-        "Turtle(.ttl)または JSON-LD(.jsonld)。10 MiB まで。現在の計画データ(/v1/catalog?format=ttl)を直したものを選びます。",
+        "ワークブック(.xlsx)、CSV のフォルダを zip にしたもの、Turtle(.ttl)または JSON-LD(.jsonld)。10 MiB まで。",
       ),
     ),
     formError,
@@ -55,13 +61,13 @@ export async function revisionView(root, ctx) {
       return;
     }
     const ext = (file.name.split(".").pop() || "").toLowerCase();
-    if (NOT_YET.includes(ext)) {
-      formError.textContent = `${file.name}: Excel・CSV 形式の改定案はまだ検証できません。Turtle(.ttl)か JSON-LD(.jsonld)で送ってください。`;
+    if (NOT_ACCEPTED.includes(ext)) {
+      formError.textContent = `${file.name}: この形式は受け付けません。Excel は .xlsx で保存し、CSV はフォルダごと zip にまとめてください。`;
       return;
     }
     const type = TYPES[ext];
     if (!type) {
-      formError.textContent = `${file.name}: この形式は受け付けません。Turtle(.ttl)か JSON-LD(.jsonld)を選んでください。`;
+      formError.textContent = `${file.name}: この形式は受け付けません。.xlsx、.zip、.ttl、.jsonld のどれかを選んでください。`;
       return;
     }
     if (busy) return;
@@ -98,7 +104,7 @@ export async function revisionView(root, ctx) {
       h(
         "p",
         {},
-        "ワークブック(.xlsx)や CSV を zip にまとめたファイルは、まだ受け付けていません。準備ができるまでは Turtle(.ttl)または JSON-LD(.jsonld)で提出してください。",
+        "計画を表として書き出す(jyuso-kb workbook export)と、事業・課・マトリクス・会議・スケジュールなどのシートができます。編集した .xlsx、または CSV のフォルダを zip にしたものを選ぶと、違反ごとに「シート・行・列」を示します。",
       ),
     ),
     results,
@@ -114,7 +120,7 @@ function findingsTable(findings) {
       "table",
       { id: "findings-table" },
       h("caption", {}, `指摘事項(${findings.length}件)`),
-      h("thead", {}, h("tr", {}, ["重大度", "対象", "内容", "直し方"].map((t) => h("th", { scope: "col" }, t)))),
+      h("thead", {}, h("tr", {}, ["重大度", "対象", "内容", "場所", "直し方"].map((t) => h("th", { scope: "col" }, t)))),
       h(
         "tbody",
         {},
@@ -126,6 +132,7 @@ function findingsTable(findings) {
             h("td", {}, badge(label, kind)),
             h("td", {}, h("strong", {}, f.focus_label || f.focus), h("span", { class: "help" }, joinJa([f.focus, f.path]))),
             h("td", { class: "finding-message" }, f.message, f.value ? h("span", { class: "help" }, `値: ${f.value}`) : null),
+            h("td", { class: "finding-location" }, f.location || "—"),
             h("td", {}, f.hint || "—"),
           );
         }),
