@@ -212,21 +212,14 @@ def test_openapi_documents_every_endpoint_with_examples(client: TestClient) -> N
 
 
 def test_validate_accepts_a_workbook_and_names_the_cell(client: TestClient, tmp_path: Path) -> None:
-    import csv
     import io
     import zipfile
 
     from jyuso_kb import cli
 
-    folder = tmp_path / "plan-csv"
-    assert cli.main(["workbook", "export", "--format", "csv", "--out", str(folder)]) == 0
-    rows = list(csv.reader((folder / "programs.csv").open(encoding="utf-8-sig")))
-    column = rows[0].index("所管課")
-    for row in rows[1:]:
-        if row[0].endswith("prog-outreach"):
-            row[column] = ""
-    with (folder / "programs.csv").open("w", encoding="utf-8-sig", newline="") as handle:
-        csv.writer(handle).writerows(rows)
+    from .conftest import csv_workbook_without_outreach_department
+
+    folder = csv_workbook_without_outreach_department(tmp_path / "plan-csv")
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         for path in folder.glob("*.csv"):

@@ -294,18 +294,10 @@ def test_console_script_exit_codes_without_traceback(tmp_path: Path) -> None:
 
 
 def test_validate_a_workbook_names_sheet_row_and_column(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    import csv
+    from .conftest import csv_workbook_without_outreach_department
 
-    folder = tmp_path / "plan-csv"
-    assert cli.main(["workbook", "export", "--format", "csv", "--out", str(folder)]) == 0
+    folder = csv_workbook_without_outreach_department(tmp_path / "plan-csv")
     capsys.readouterr()
-    rows = list(csv.reader((folder / "programs.csv").open(encoding="utf-8-sig")))
-    column = rows[0].index("所管課")
-    for row in rows[1:]:
-        if row[0].endswith("prog-outreach"):
-            row[column] = ""
-    with (folder / "programs.csv").open("w", encoding="utf-8-sig", newline="") as handle:
-        csv.writer(handle).writerows(rows)
     code, out, _ = run(capsys, "validate", str(folder))
     assert code == 1
     assert "[違反] uozu:prog-outreach (アウトリーチ等を通じた継続的支援事業)" in out

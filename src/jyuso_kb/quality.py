@@ -16,6 +16,7 @@ from rdflib.plugins.sparql.sparql import Query
 from rdflib.term import Node
 
 from . import resources
+from .query_headers import read_headers
 
 
 @dataclass(frozen=True)
@@ -47,20 +48,9 @@ class CheckResult:
         }
 
 
-def _headers(text: str) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for line in text.splitlines():
-        if not line.startswith("#"):
-            break
-        key, sep, value = line.lstrip("# ").partition(":")
-        if sep:
-            out.setdefault(key.strip(), value.strip())
-    return out
-
-
 def load_check(path: Path) -> Check:
     text = path.read_text(encoding="utf-8")
-    head = _headers(text)
+    head = read_headers(text)
     return Check(
         name=path.stem,
         title=head.get("title", path.stem),

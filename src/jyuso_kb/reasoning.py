@@ -19,6 +19,7 @@ from rdflib.plugins.sparql.sparql import Query
 
 from . import resources
 from .namespaces import JY
+from .query_headers import read_headers
 
 RULE = Namespace("https://w3id.org/jyuso-kb/rules/")
 Key = tuple[URIRef, URIRef | None]  # (predicate, class for rdf:type patterns; None: any object)
@@ -57,20 +58,9 @@ class RuleError(ValueError):
     """A rule file that is not a well-formed rule (missing header, id not matching the file name)."""
 
 
-def _headers(text: str) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for line in text.splitlines():
-        if not line.startswith("#"):
-            break
-        key, sep, value = line.lstrip("# ").partition(":")
-        if sep:
-            out.setdefault(key.strip(), value.strip())
-    return out
-
-
 def load_rule(path: FilePath) -> Rule:
     text = path.read_text(encoding="utf-8")
-    head = _headers(text)
+    head = read_headers(text)
     missing = [k for k in ("id", "name", "intent", "section", "legal", "example") if not head.get(k)]
     if missing:
         raise RuleError(f"{path.name}: header lacks {', '.join(missing)}")
