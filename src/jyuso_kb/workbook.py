@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple, cast
+from xml.etree.ElementTree import ParseError
 
 import yaml
 from rdflib import RDF, XSD, BNode, Graph, Literal, URIRef
@@ -851,7 +852,17 @@ def read_xlsx(path: Path) -> list[RawSheet]:
 
     try:
         book = load_workbook(path, read_only=False, data_only=False)
-    except Exception as err:  # noqa: BLE001 - a damaged file can fail anywhere inside openpyxl's parsers
+    except (
+        KeyError,
+        ValueError,
+        TypeError,
+        IndexError,
+        AttributeError,
+        OSError,
+        zipfile.BadZipFile,
+        ParseError,
+    ) as err:
+        # a damaged file fails in openpyxl's zip and XML readers (defusedxml's refusals are ValueErrors)
         raise not_excel from err
     sheets = []
     try:
