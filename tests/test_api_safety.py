@@ -499,7 +499,7 @@ def test_other_upload_types_get_415(client: TestClient, content_type: str | None
         "code": "unsupported_media_type",
         "message": f"この形式({shown})は受け付けません。",
         "where": "Content-Type",
-        "hint": "Content-Type: text/turtle または application/ld+json で送ってください(RDF/XML は受け付けません)。",
+        "hint": "Content-Type: text/turtle、application/ld+json、ワークブック(.xlsx)または CSV のフォルダの zip で送ってください(RDF/XML は受け付けません)。",
     }
 
 
@@ -887,6 +887,7 @@ def test_uploaded_shapes_are_data_not_shapes(client: TestClient) -> None:
             "message": "事業に所管課がないか、所管課が既知の課ではありません。",
             "hint": "jy:responsibleDepartment で所管課(jy:Department)を指定してください。",
             "value": "",
+            "location": "",
         }
     ]
     # and the project's shapes never end up in the served data graph
