@@ -156,14 +156,14 @@ def route(index: RoutingIndex, household: Household, today: date | None = None) 
             accept(routing, [index.needs[iri].id])
     recommended = set(programs) | set(others)
     need_ids = [index.needs[i].id for i in found]
-    pending = list(index.household)
+    done = [False] * len(index.household)
     changed = True
     while changed:
         changed = False
-        for routing in list(pending):
-            if not _holds(routing, field_count, bool(unserved), consent, ages, recommended):
+        for position, routing in enumerate(index.household):
+            if done[position] or not _holds(routing, field_count, bool(unserved), consent, ages, recommended):
                 continue
-            pending.remove(routing)
+            done[position] = True
             if routing.unserved:
                 trigger = [index.needs[i].id for i in unserved]
             elif routing.after is not None:
