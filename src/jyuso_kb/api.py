@@ -13,7 +13,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import date
@@ -932,6 +932,3 @@ def _validate_upload(body: bytes, kind: str, snap: Snapshot, lock: threading.Loc
 def app_factory() -> FastAPI:
     """For ``uvicorn --factory jyuso_kb.api:app_factory`` (used by ``jyuso-kb serve --workers N``)."""
     return create_app()
-
-
-Handler = Callable[[Request], Awaitable[Response]]

@@ -364,9 +364,3 @@ def who_handles(index: RoutingIndex, query: str, today: date | None = None) -> d
         ],
         "unmatched": [] if labels else [query],
     }
-
-
-def household_from_texts(
-    needs: Sequence[str], consent: bool | None = None, as_of: date | None = None, members: Sequence[Member] = ()
-) -> Household:
-    return Household(tuple(needs), tuple(members), consent, as_of)

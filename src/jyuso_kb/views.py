@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rdflib import RDF, RDFS, SKOS, Graph, Literal
+from rdflib import RDF, SKOS, Graph, Literal
 from rdflib.term import Node
 
 from .catalog import label, local_id
@@ -170,7 +170,3 @@ def needs(graph: Graph) -> list[dict[str, Any]]:
             }
         )
     return out
-
-
-def comment(graph: Graph, node: Node) -> str:
-    return str(graph.value(node, RDFS.comment) or "")
