@@ -35,6 +35,7 @@ class Rule:
     legal: str
     example: str
     explain: str
+    weight: float
     query: Query
     reads: frozenset[Key] | None
     writes: frozenset[Key]
@@ -78,6 +79,7 @@ def load_rule(path: FilePath) -> Rule:
         legal=head["legal"],
         example=head["example"],
         explain=head.get("explain", ""),
+        weight=float(head.get("who-handles-weight", "0") or 0),
         query=query,
         reads=reads,
         writes=writes,
@@ -151,6 +153,8 @@ def rule_graph(all_rules: tuple[Rule, ...]) -> Graph:
         graph.add((rule.iri, RDFS.comment, Literal(rule.intent, lang="ja")))
         if rule.explain:
             graph.add((rule.iri, JY.explanation, Literal(rule.explain, lang="ja")))
+        if rule.weight:
+            graph.add((rule.iri, JY.whoHandlesWeight, Literal(rule.weight)))
     return graph
 
 

@@ -305,15 +305,21 @@ def _planned(hit: _Hit, year: int) -> dict[str, Any]:
     }
 
 
-ROLE_WEIGHT = {"担当課": 1.0, "参加支援の連携先": 0.8, "所管課": 0.4}
-BROADER_WEIGHT = 0.75  # a duty that covers only a broader concept of the need
+BROADER_WEIGHT = 0.75  # a department whose duty covers only a broader concept of the need
+
+
+def _rule_weight(index: RoutingIndex, rule: str) -> float:
+    """The rule's ``# who-handles-weight:`` (rules/*.rq): 担当課 1.0, 参加支援の連携先 0.8, 所管課 0.4."""
+    info = index.rules.get(rule)
+    return info.weight if info is not None and info.weight else 0.4
 
 
 def who_handles(index: RoutingIndex, query: str, today: date | None = None) -> dict[str, Any]:
     """Departments ranked for a question as residents phrase it, with what matched and a score.
 
-    Each need found in the text is routed like a one-need household; a department counts by its role
-    (担当課 > 参加支援の連携先 > 所管課) times how well the label matched (prefLabel > altLabel > hidden > similar).
+    Each need found in the text is routed like a one-need household; a department counts by the strongest rule
+    that named it (each rule's ``# who-handles-weight:``) times how well the label matched (prefLabel > altLabel >
+    hidden > similar).
     """
     text = query.strip()
     if not text or len(text) > MAX_TEXT:
@@ -336,12 +342,12 @@ def who_handles(index: RoutingIndex, query: str, today: date | None = None) -> d
             if index.targets[r.target].kind == "department" and r.via_need in (None, need_iri)
         }
         for dept in answer["departments"]:
-            roles = dept["role"].split("、")
-            role_weight = max(ROLE_WEIGHT.get(r, 0.4) for r in roles)
-            if "担当課" in roles and dept["id"] not in direct:
+            strongest = max(dept["why"], key=lambda w: _rule_weight(index, w["rule"]))
+            role_weight = _rule_weight(index, strongest["rule"])
+            if role_weight >= 1.0 and dept["id"] not in direct:
                 role_weight *= BROADER_WEIGHT
             weight = lab.weight * role_weight
-            duty = next((w["text"] for w in dept["why"] if w["rule"].startswith("duty-")), "")
+            duty = strongest["text"] if role_weight >= BROADER_WEIGHT else ""
             scores[dept["id"]] = scores.get(dept["id"], 0.0) + weight
             matched.setdefault(dept["id"], []).append(
                 {"text": lab.original, "need": need.id, "need_label": need.label, "role": dept["role"], "why": duty}

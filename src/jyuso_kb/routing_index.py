@@ -89,6 +89,7 @@ class RuleInfo:
     id: str
     intent: str
     explain: str
+    weight: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -300,12 +301,7 @@ def compile_index(reasoned: Reasoned) -> RoutingIndex:
     for node in graph.subjects(RDFS.label, None):
         if isinstance(node, URIRef):
             names[str(node)] = label(graph, node)
-    rules = {
-        local_id(r): RuleInfo(
-            local_id(r), str(graph.value(r, RDFS.comment) or ""), str(graph.value(r, JY.explanation) or "")
-        )
-        for r in graph.subjects(RDF.type, JY.Rule)
-    }
+    rules = {local_id(r): _rule_info(graph, r) for r in graph.subjects(RDF.type, JY.Rule)}
     per_need: dict[str, list[Routing]] = {}
     household: list[Routing] = []
     for found in _most_specific(graph, routings):
@@ -321,12 +317,6 @@ def compile_index(reasoned: Reasoned) -> RoutingIndex:
     )
     plan = next(iter(graph.subjects(RDF.type, JY.Plan)), None)
     period = (_int(graph, plan, JY.startFiscalYear) or 0, _int(graph, plan, JY.endFiscalYear) or 0) if plan else (0, 0)
-    rules = {
-        local_id(r): RuleInfo(
-            local_id(r), str(graph.value(r, RDFS.comment) or ""), str(graph.value(r, JY.explanation) or "")
-        )
-        for r in graph.subjects(RDF.type, JY.Rule)
-    }
     return RoutingIndex(
         plan_label=label(graph, plan) if plan else "",
         plan_revision=str(graph.value(plan, JY.adopted) or "") if plan else "",
@@ -340,6 +330,16 @@ def compile_index(reasoned: Reasoned) -> RoutingIndex:
         rules=MappingProxyType(rules),
         served=served,
         matcher=LabelMatcher(labels, spellings),
+    )
+
+
+def _rule_info(graph: Graph, rule: Node) -> RuleInfo:
+    weight = graph.value(rule, JY.whoHandlesWeight)
+    return RuleInfo(
+        local_id(rule),
+        str(graph.value(rule, RDFS.comment) or ""),
+        str(graph.value(rule, JY.explanation) or ""),
+        float(weight) if isinstance(weight, Literal) else 0.0,
     )
 
 
