@@ -103,6 +103,8 @@ def test_405_names_the_allowed_methods(client: TestClient) -> None:
         ("DELETE", "/v1/programs", {"GET"}),
         ("PUT", "/v1/sparql", {"GET", "POST"}),
         ("GET", "/v1/validate", {"POST"}),
+        ("GET", "/v1/route", {"POST"}),
+        ("PATCH", "/v1/route", {"POST"}),
     ):
         response = client.request(method, path)
         assert response.status_code == 405

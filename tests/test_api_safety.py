@@ -10,6 +10,7 @@ import csv
 import io
 import json
 import logging
+import sys
 import threading
 import time
 import uuid
@@ -1015,6 +1016,43 @@ def test_household_canaries_never_reach_python_logging(
     assert CANARY not in out
     assert CANARY not in err
     _check_household_responses(responses)
+
+
+class FailingServer(RealServer):
+    """The real ``jyuso-kb serve`` (same process, same log configuration) whose routing raises an exception quoting
+    the household's need: the worst unexpected failure."""
+
+    def command(self) -> list[str]:
+        script = (
+            "import sys\n"
+            "from jyuso_kb import cli, routing\n"
+            "def broken(index, household, today=None):\n"
+            "    raise KeyError('lookup failed for ' + ' '.join(household.needs))\n"
+            "routing.route = broken\n"
+            "sys.exit(cli.main(['serve', '--host', '127.0.0.1', '--port', sys.argv[1]]))\n"
+        )
+        return [sys.executable, "-c", script, str(self.port)]
+
+
+def test_an_unexpected_failure_is_a_500_in_the_error_shape_and_the_log_keeps_no_detail(tmp_path: Path) -> None:
+    need = f"{CANARY}-unexpected"
+    with FailingServer(tmp_path / "server.log") as server, server.client() as c:
+        mark = server.mark()
+        response = c.post("/v1/route", json={"needs": [need]})
+        time.sleep(0.2)
+        log = server.log_since(mark)
+    error = assert_error(response, 500)
+    assert error == {
+        "code": "internal",
+        "message": "内部エラーが発生しました。",
+        "where": "",
+        "hint": "時間をおいて再度お試しください。",
+    }
+    assert "Exception in ASGI application (KeyError; details withheld)" in log
+    assert "jyuso_kb ERROR unexpected error on /v1/route: KeyError" in log
+    assert "jyuso_kb.access INFO POST /v1/route 500 " in log
+    assert CANARY not in log, log
+    assert "Traceback" not in log
 
 
 def test_unknown_field_names_are_not_repeated_in_errors(client: TestClient) -> None:

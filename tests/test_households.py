@@ -19,6 +19,7 @@ Each file holds a list of cases::
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import Any
 
@@ -102,3 +103,42 @@ def test_every_need_is_routed_somewhere(index: RoutingIndex) -> None:
         if not (answer["programs"] or answer["departments"] or answer["bodies"]):
             lost.append(need.id)
     assert lost == []
+
+
+def _cli_route(seed: str, *needs: str) -> str:
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    args = [arg for need in needs for arg in ("--need", need)]
+    exe = Path(sys.executable).with_name("jyuso-kb")
+    env = {**os.environ, "PYTHONHASHSEED": seed}
+    command = [str(exe), "route", *args, "--consent", "yes", "--as-of", "2025-10-01", "--json"]
+    return subprocess.run(command, capture_output=True, text=True, env=env, check=True).stdout
+
+
+def test_the_answer_is_byte_identical_in_every_process() -> None:
+    """Two workers must answer alike: explanations of a department that is 所管課 of several programmes, and the
+    label reported as matched, do not depend on the process' hash seed."""
+    needs = ("親の介護", "ひきこもりの息子", "税金を滞納している", "子ども食堂")
+    first = _cli_route("1", *needs)
+    assert _cli_route("2", *needs) == first
+    assert _cli_route("3", *needs) == first
+    why = next(d for d in json.loads(first)["departments"] if d["id"] == "dept-shakaifukushi")["why"]
+    assert [w["text"] for w in why if w["rule"] == "responsible-department"] == [  # in the plan's order
+        "社会福祉課は地域包括支援センター運営事業の所管課です。",
+        "社会福祉課は障がい者相談支援事業の所管課です。",
+        "社会福祉課は自立相談支援事業の所管課です。",
+        "社会福祉課は多機関協働事業の所管課です。",
+        "社会福祉課はアウトリーチ等を通じた継続的支援事業の所管課です。",
+        "社会福祉課は社会参加支援事業の所管課です。",
+        "社会福祉課は生活支援体制整備事業の所管課です。",
+        "社会福祉課は生活困窮者支援等のための地域づくり事業の所管課です。",
+    ]
+
+
+@pytest.mark.parametrize("typed", ["子ども食堂", "こども食堂"])
+def test_matched_names_the_label_as_typed(index: RoutingIndex, typed: str) -> None:
+    answer = routing.route(index, routing.Household(needs=(typed,), as_of=date(2025, 10, 1)))
+    assert answer["needs"] == [{"input": typed, "id": "child-ibasho", "label": "子どもの居場所", "matched": typed}]

@@ -271,21 +271,10 @@ def cmd_diff(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-LOG_CONFIG: dict[str, Any] = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(name)s %(levelname)s %(message)s"}},
-    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain", "stream": "ext://sys.stderr"}},
-    "loggers": {
-        "jyuso_kb": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
-        "uvicorn": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
-        "uvicorn.access": {"handlers": [], "level": "WARNING", "propagate": False},
-    },
-}
-
-
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
+
+    from .logsafety import LOG_CONFIG
 
     if args.data:
         os.environ["JYUSO_KB_DATA"] = os.pathsep.join(args.data)

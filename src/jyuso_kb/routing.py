@@ -61,7 +61,7 @@ def resolve_need(index: RoutingIndex, text: str) -> tuple[str, str] | None:
         return raw, "id"
     for labels in _candidates(index, raw):
         if labels:
-            best = max(labels, key=lambda lab: (lab.weight, len(lab.text), lab.target))
+            best = max(labels, key=lambda lab: (lab.weight, lab.original == raw, len(lab.text), lab.target))
             return best.target, best.original
     return None
 
@@ -128,32 +128,35 @@ def route(index: RoutingIndex, household: Household, today: date | None = None) 
     planned: dict[str, _Hit] = {}
     others: dict[str, _Hit] = {}
 
+    targets = index.targets
+
     def accept(routing: Routing, trigger: list[str]) -> bool:
-        if routing.valid_from and as_of < routing.valid_from:
+        if (routing.valid_from and as_of < routing.valid_from) or (routing.valid_until and as_of > routing.valid_until):
             return False
-        if routing.valid_until and as_of > routing.valid_until:
-            return False
-        target = index.targets[routing.target]
+        target = targets[routing.target]
         operating = target.operating_years is None or year in target.operating_years
-        bucket = programs if target.kind == "program" and operating else planned if target.kind == "program" else others
-        if target.kind == "meeting" and not operating:
-            bucket = planned
-        hit = bucket.setdefault(target.iri, _Hit(target))
+        if target.kind == "program":
+            bucket = programs if operating else planned
+        else:
+            bucket = planned if target.kind == "meeting" and not operating else others
+        hit = bucket.get(target.iri)
+        if hit is None:
+            hit = bucket[target.iri] = _Hit(target)
         if routing.role and routing.role not in hit.roles:
             hit.roles.append(routing.role)
-        if routing.via_function:
-            name = index.labels.get(routing.via_function, "")
-            if name and name not in hit.functions:
-                hit.functions.append(name)
+        if routing.function_label and routing.function_label not in hit.functions:
+            hit.functions.append(routing.function_label)
         hit.why.append(_why(index, routing, trigger, consent))
+        seen = triggers.setdefault(target.iri, [])
         for need in trigger:
-            if need not in triggers.setdefault(target.iri, []):
-                triggers[target.iri].append(need)
+            if need not in seen:
+                seen.append(need)
         return bucket is not planned
 
     for iri in found:
+        trigger = [index.needs[iri].id]
         for routing in index.per_need.get(iri, ()):
-            accept(routing, [index.needs[iri].id])
+            accept(routing, trigger)
     recommended = set(programs) | set(others)
     need_ids = [index.needs[i].id for i in found]
     done = [False] * len(index.household)
@@ -212,6 +215,8 @@ def fields_spanned(needs: Sequence[Need]) -> int:
         return 0
     compound = max((len(n.scheme_fields) for n in needs if n.compound), default=0)
     fields = sorted(set().union(*sets))
+    if all(len(s) == 1 for s in sets):  # the usual case: each need in one field
+        return max(len(fields), compound)
     for size in range(1, len(fields) + 1):
         if any(all(s & set(combo) for s in sets) for combo in combinations(fields, size)):
             return max(size, compound)

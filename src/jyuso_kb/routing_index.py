@@ -71,6 +71,7 @@ class Routing:
     section: str
     legal: tuple[str, ...]
     explanation: str = ""
+    function_label: str = ""  # the label of via_function, looked up once at load
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,6 @@ class RoutingIndex:
     per_need: MappingProxyType[str, tuple[Routing, ...]]
     household: tuple[Routing, ...]
     targets: MappingProxyType[str, Target]
-    labels: MappingProxyType[str, str]
     rules: MappingProxyType[str, RuleInfo]
     served: frozenset[str]
     matcher: LabelMatcher
@@ -235,14 +235,14 @@ def _need_labels(graph: Graph, need: Node) -> list[tuple[str, float]]:
         for value in graph.objects(need, prop):
             if isinstance(value, Literal) and value.language in ("ja", None):
                 out.append((str(value), weight))
-    return out
+    return sorted(out, key=lambda item: (-item[1], item[0]))
 
 
 def _most_specific(graph: Graph, routings: list[Routing]) -> list[Routing]:
     """One routing per (rule, need, target): the one whose via_need is closest to the need in the thesaurus."""
     best: dict[tuple[str, str, str, str], tuple[int, Routing]] = {}
     for routing in routings:
-        key = (routing.rule, routing.for_need or "", routing.target, routing.after or "")
+        key = _key(routing)
         distance = _distance(graph, routing.for_need, routing.via_need)
         current = best.get(key)
         if current is None or (distance, routing.via_need or "", routing.via_duty or "") < (
@@ -251,9 +251,13 @@ def _most_specific(graph: Graph, routings: list[Routing]) -> list[Routing]:
             current[1].via_duty or "",
         ):
             best[key] = (distance, routing)
-    return [
-        r for _, r in sorted(best.values(), key=lambda item: (item[1].rule, item[1].target, item[1].for_need or ""))
-    ]
+    # The whole key: routings differing only in `after` must not come out in hash order (answers would differ
+    # between processes).
+    return [r for _, r in sorted(best.values(), key=lambda item: _key(item[1]))]
+
+
+def _key(routing: Routing) -> tuple[str, str, str, str]:
+    return (routing.rule, routing.target, routing.for_need or "", routing.after or "")
 
 
 def _distance(graph: Graph, need: str | None, via: str | None) -> int:
@@ -274,7 +278,10 @@ def compile_index(reasoned: Reasoned) -> RoutingIndex:
     graph = reasoned.graph
     spellings = spelling_table(graph)
     scheme_fields = {str(f) for f in graph.subjects(JY.schemeField, Literal(True))}
-    need_nodes = set(graph.subjects(RDF.type, JY.Need)) | set(graph.subjects(RDF.type, JY.CompoundNeed))
+    # Sorted, so that labels normalising alike (子ども食堂 / こども食堂) tie the same way in every process.
+    need_nodes = sorted(
+        set(graph.subjects(RDF.type, JY.Need)) | set(graph.subjects(RDF.type, JY.CompoundNeed)), key=str
+    )
     needs: dict[str, Need] = {}
     labels: list[Label] = []
     for node in need_nodes:
@@ -307,7 +314,11 @@ def compile_index(reasoned: Reasoned) -> RoutingIndex:
     for found in _most_specific(graph, routings):
         if found.target not in targets:
             continue
-        routing = replace(found, explanation=_explain(rules, names, targets[found.target], found))
+        routing = replace(
+            found,
+            explanation=_explain(rules, names, targets[found.target], found),
+            function_label=names.get(found.via_function or "", ""),
+        )
         if routing.for_need is None:
             household.append(routing)
         else:
@@ -324,13 +335,18 @@ def compile_index(reasoned: Reasoned) -> RoutingIndex:
         needs=MappingProxyType(needs),
         need_ids=MappingProxyType({n.id: n.iri for n in needs.values()}),
         per_need=MappingProxyType({k: tuple(v) for k, v in per_need.items()}),
-        household=tuple(household),
+        # routings that follow a recommendation (所管課 after its programme) in the plan's order of programmes
+        household=tuple(sorted(household, key=lambda r: (r.rule, r.target, _order(targets, r.after), r.after or ""))),
         targets=MappingProxyType(targets),
-        labels=MappingProxyType(names),
         rules=MappingProxyType(rules),
         served=served,
         matcher=LabelMatcher(labels, spellings),
     )
+
+
+def _order(targets: dict[str, Target], iri: str | None) -> int:
+    target = targets.get(iri or "")
+    return target.order if target is not None else 0
 
 
 def _rule_info(graph: Graph, rule: Node) -> RuleInfo:
