@@ -208,7 +208,12 @@ def test_openapi_documents_every_endpoint_with_examples(client: TestClient) -> N
     } <= paths
     route_schema = spec["components"]["schemas"]["RouteIn"]
     assert route_schema["examples"][0]["needs"] == ["親の介護", "ひきこもりの息子"]
-    assert client.get("/docs").status_code == 200
+    docs = client.get("/docs")
+    assert docs.status_code == 200
+    assert '<script src="/docs/assets/swagger-ui-bundle.js">' in docs.text
+    assert "http://" not in docs.text and "https://" not in docs.text  # nothing from a CDN: works offline
+    script = client.get("/docs/assets/swagger-ui-bundle.js")
+    assert script.status_code == 200 and "SwaggerUIBundle" in script.text
 
 
 def test_validate_accepts_a_workbook_and_names_the_cell(client: TestClient, tmp_path: Path) -> None:

@@ -165,6 +165,17 @@ def test_page_is_served_same_origin_only(server: Server) -> None:
     assert not (WEB / "package.json").exists(), "no JavaScript build step"
 
 
+def test_api_docs_work_offline(page: tuple[Page, Recorder]) -> None:
+    """/docs (Swagger UI) comes from the service itself: it lists the operations with nothing fetched elsewhere (the
+    page fixture fails on any request outside the test server)."""
+    opened, _ = page
+    opened.goto("/docs")
+    expect(opened.locator("#operations-routing-route_v1_route_post")).to_be_visible()
+    expect(opened.locator("#operations-catalog-programs_v1_programs_get")).to_be_visible()
+    expect(opened.locator(".info .title")).to_contain_text("jyuso-kb")
+    shot(opened, "api-docs")
+
+
 # ---- 相談の振り分け -----------------------------------------------------------------------------------------------
 
 

@@ -25,6 +25,7 @@ import orjson
 from fastapi import Body, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from fastapi_offline import FastAPIOffline
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -349,11 +350,15 @@ def create_app(settings: Settings | None = None, plan: PlanSource | None = None)
         finally:
             app.state.sparql.close()
 
-    app = FastAPI(
+    # /docs (Swagger UI) with its script and style sheet served from /docs/assets/, not from a CDN: it works offline.
+    # No /redoc: ReDoc fetches its logo from another origin.
+    app = FastAPIOffline(
+        redoc_url=None,
         title="jyuso-kb",
         version=__version__,
         description="重層的支援体制整備事業 実施計画の知識ベース: 相談の振り分け、事業・課・会議の一覧、SPARQL、計画改定の検証。",
         lifespan=lifespan,
+        static_url="/docs/assets",
     )
     app.add_middleware(Guard, max_body=config.max_body, direct={"/v1/route": route_endpoint})
 
