@@ -27,11 +27,13 @@ from rdflib.compare import isomorphic
 
 from jyuso_kb.api import Settings, create_app
 from jyuso_kb.catalog import programs as catalog_programs
+from jyuso_kb.errors import InputError
 from jyuso_kb.kb import PlanSource, load_embedded
-from jyuso_kb.rdf_input import parse_turtle
+from jyuso_kb.rdf_input import parse_jsonld, parse_turtle
 from jyuso_kb.service import revision_of
 
 from .api_support import JAPANESE, Canary, FileAudit, RealServer, assert_error, percentile
+from .conftest import TESTS
 
 JY = Namespace("https://w3id.org/jyuso-kb/ontology#")
 UOZU = Namespace("https://w3id.org/jyuso-kb/data/uozu/")
@@ -1172,6 +1174,8 @@ def test_bad_route_bodies_get_the_error_shape(
         ("text/turtle", b"<urn:a> <urn:b> 0"),  # a statement whose final "." was forgotten
         ("text/turtle", b"false"),
         ("text/turtle", b"0"),
+        ("text/turtle", b'"0'),  # a string whose closing quote is missing (rdflib asserts)
+        ("text/turtle", b'<urn:a> <urn:b> """x'),
         ("application/ld+json", b'"AAA"'),
         ("application/ld+json", b"1"),
         ("application/ld+json", b"null"),
@@ -1180,6 +1184,26 @@ def test_bad_route_bodies_get_the_error_shape(
 def test_unparseable_uploads_get_400_not_500(client: TestClient, content_type: str, body: bytes) -> None:
     error = assert_error(client.post("/v1/validate", content=body, headers={"content-type": content_type}), 400)
     assert error["code"] == "syntax_error"
+
+
+@pytest.mark.parametrize(
+    ("name", "parse"), [("every-construct.ttl", parse_turtle), ("every-construct.jsonld", parse_jsonld)]
+)
+def test_a_plan_cut_anywhere_is_a_syntax_error_never_a_crash(name: str, parse: Callable[[str], Graph]) -> None:
+    """Every prefix and every suffix of a document using every construct either parses or is an InputError (400 in
+    the API, exit 2 in the CLI): rdflib's own exceptions, asserts included, never escape."""
+    text = (TESTS / "fixtures" / "input" / name).read_text(encoding="utf-8")
+    assert len(parse(text)) > 5
+    escaped = []
+    for cut in range(len(text) + 1):
+        for piece in (text[:cut], text[cut:]):
+            try:
+                parse(piece)
+            except InputError:
+                pass
+            except Exception as err:  # noqa: BLE001 - the test looks for any exception that is not ours
+                escaped.append((cut, type(err).__name__))
+    assert escaped == []
 
 
 @pytest.mark.parametrize("path", ["/v1/who-handles", "/v1/programs", "/v1/sparql", "/health"])

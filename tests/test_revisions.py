@@ -268,3 +268,27 @@ def test_publish_is_immutable_and_content_addressed(tmp_path: Path, uozu: PlanSo
     assert a == b
     assert isomorphic(store.data(a.id), uozu.data)
     assert [r.id for r in store.history()] == [a.id]
+
+
+def test_blank_nodes_do_not_change_the_revision_id(tmp_path: Path, uozu: PlanSource) -> None:
+    """The same plan written twice with blank nodes (labelled differently, in another order) is one revision."""
+    first = """@prefix ex: <https://example.org/contact#> .
+    <https://w3id.org/jyuso-kb/data/uozu/dept-shakaifukushi> ex:contact [ ex:tel "0765-23-1000" ; ex:room "1階" ] ,
+        [ ex:tel "0765-23-1001" ] ."""
+    second = """@prefix ex: <https://example.org/contact#> .
+    _:b ex:tel "0765-23-1001" .
+    <https://w3id.org/jyuso-kb/data/uozu/dept-shakaifukushi> ex:contact _:a , _:b .
+    _:a ex:room "1階" ; ex:tel "0765-23-1000" ."""
+    changed = first.replace("1階", "2階")
+    graphs = []
+    for text in (first, second, changed):
+        graph = Graph()
+        graph += uozu.data
+        graph.parse(data=text, format="turtle")
+        graphs.append(graph)
+    store = Store(tmp_path / "s")
+    one, two, other = (store.publish(graph, "x", "contacts", True) for graph in graphs)
+    assert one.id == two.id
+    assert other.id != one.id
+    assert sorted(r.id for r in store.history()) == sorted([one.id, other.id])
+    assert isomorphic(store.data(one.id), graphs[1])

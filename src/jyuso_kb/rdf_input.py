@@ -96,8 +96,9 @@ def parse_turtle(text: str, where: str = "") -> Graph:
         raise InputError(
             "too_deep", "入れ子が深すぎて読めません。", where, "空白ノード [] の入れ子を浅くしてください。"
         ) from err
-    except (ValueError, TypeError, IndexError, KeyError, AttributeError) as err:
-        # rdflib's parser raises these (not BadSyntax) on some truncated statements, e.g. a missing final "."
+    except (ValueError, TypeError, IndexError, KeyError, AttributeError, AssertionError) as err:
+        # rdflib's parser raises these (not BadSyntax) on some truncated input: a missing final ".", or (through an
+        # assert) a string whose closing quote is missing
         raise InputError(
             "syntax_error",
             "Turtle として解釈できません。",

@@ -24,7 +24,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from rdflib import Graph
+from rdflib import BNode, Graph
+from rdflib.compare import to_canonical_graph
 
 from .errors import InputError
 
@@ -52,7 +53,10 @@ class Revision:
 
 
 def canonical(graph: Graph) -> bytes:
-    """Sorted N-Triples without blank-node-dependent order issues for the plan data (which uses IRIs)."""
+    """Sorted N-Triples: the same data gives the same bytes. Blank nodes, whose labels differ at every parse, are
+    first relabelled canonically (RGDA1, rdflib.compare); plans written with IRIs only skip that step."""
+    if any(isinstance(term, BNode) for triple in graph for term in triple):
+        graph = to_canonical_graph(graph)
     lines = sorted(line for line in graph.serialize(format="nt", encoding="utf-8").splitlines() if line.strip())
     return b"\n".join(lines) + b"\n"
 

@@ -123,15 +123,24 @@ class LabelMatcher:
         return out
 
     def similar(self, text: str, threshold: float = 0.5) -> tuple[Label, ...]:
-        return self._similar_norm(normalize(text, self.spellings), threshold)
+        """The most similar labels; kana typed as katakana counts as content (ボランテイア ≈ ボランティア)."""
+        typed_katakana = {chr(_KATAKANA[ord(c)]) for c in unicodedata.normalize("NFKC", text) if ord(c) in _KATAKANA}
+        return self._similar_norm(normalize(text, self.spellings), threshold, frozenset(typed_katakana))
 
-    def _similar_norm(self, norm: str, threshold: float) -> tuple[Label, ...]:
+    def _similar_norm(
+        self, norm: str, threshold: float, kana_content: frozenset[str] = frozenset()
+    ) -> tuple[Label, ...]:
         """Labels whose character bigrams overlap the text's most (Dice coefficient ≥ threshold), sharing at least
-        one bigram of two content characters (kanji, latin, digits): particles and verb endings alone never match."""
+        one bigram of two content characters (kanji, latin, digits, and the kana in ``kana_content``, which were typed
+        as katakana): particles and verb endings alone never match."""
         if len(norm) < 2:
             return ()
         grams = bigrams(norm)
-        content = {g for g in grams if len(g) == 2 and not _is_hiragana(g[0]) and not _is_hiragana(g[1])}
+
+        def is_content(char: str) -> bool:
+            return not _is_hiragana(char) or char in kana_content
+
+        content = {g for g in grams if len(g) == 2 and is_content(g[0]) and is_content(g[1])}
         best, best_score = "", 0.0
         for key, key_grams in self._bigrams.items():
             if not content & key_grams:
