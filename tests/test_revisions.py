@@ -292,3 +292,34 @@ def test_blank_nodes_do_not_change_the_revision_id(tmp_path: Path, uozu: PlanSou
     assert other.id != one.id
     assert sorted(r.id for r in store.history()) == sorted([one.id, other.id])
     assert isomorphic(store.data(one.id), graphs[1])
+
+
+def test_every_process_follows_the_active_revision(tmp_path: Path, tokens_file: Path, uozu: PlanSource) -> None:
+    """Two processes on one store (``--workers 2``): a publish or a rollback through one reaches the other."""
+    settings = Settings(store=tmp_path / "store", tokens_file=tokens_file, sparql_workers=1, store_poll=0.05)
+    auth = {"authorization": f"Bearer {POLICY}", "content-type": "text/turtle"}
+
+    def wait_for(client: TestClient, revision: str) -> None:
+        deadline = time.monotonic() + 60
+        while client.get("/health").json()["revision"] != revision:
+            assert time.monotonic() < deadline, f"never switched to {revision}"
+            time.sleep(0.05)
+
+    with TestClient(create_app(settings)) as a, TestClient(create_app(settings)) as b:
+        changed = a.post(
+            "/v1/revisions", content=_turtle(_variant(uozu, cell_on="cell-zeimu-participation")), headers=auth
+        )
+        assert changed.status_code == 201
+        new_id = changed.json()["active"]
+        wait_for(b, new_id)
+        assert b.get("/v1/departments/dept-zeimu").json()["matrix"]["参加支援"] is True
+        route = b.post("/v1/route", json={"needs": ["仕事がない"], "as_of": "2025-10-01"})
+        assert route.headers["x-plan-revision"] == new_id
+        original = b.post("/v1/revisions", content=_turtle(uozu.data), headers=auth)
+        assert original.status_code == 201
+        wait_for(a, original.json()["active"])
+        assert a.get("/v1/departments/dept-zeimu").json()["matrix"]["参加支援"] is False
+        rollback = a.post(f"/v1/revisions/{new_id}/activate", headers={"authorization": f"Bearer {POLICY}"})
+        assert rollback.status_code == 200
+        wait_for(b, new_id)
+        assert b.get("/v1/departments/dept-zeimu").json()["matrix"]["参加支援"] is True

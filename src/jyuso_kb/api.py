@@ -7,6 +7,7 @@ limits before any parsing, uploads restricted to Turtle and JSON-LD, SPARQL in k
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import json
 import logging
@@ -82,6 +83,7 @@ class Settings:
     max_body: int = MAX_BODY
     store: Path | None = None
     tokens_file: Path | None = None
+    store_poll: float = 1.0  # seconds between looks at the store's active revision (other processes publish too)
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -96,6 +98,7 @@ class Settings:
             sparql_timeout=float(os.environ.get("JYUSO_KB_SPARQL_TIMEOUT", "5")),
             sparql_row_cap=int(os.environ.get("JYUSO_KB_SPARQL_ROW_CAP", "10000")),
             max_body=int(os.environ.get("JYUSO_KB_MAX_BODY", str(MAX_BODY))),
+            store_poll=float(os.environ.get("JYUSO_KB_STORE_POLL", "1")),
         )
 
 
@@ -345,9 +348,14 @@ def create_app(settings: Settings | None = None, plan: PlanSource | None = None)
         gc.freeze()
         gc.set_threshold(50_000, 50, 1000)
         app.state.validate_lock = threading.Lock()
+        follower = asyncio.create_task(_follow_store(app, store, config.store_poll)) if store is not None else None
         try:
             yield
         finally:
+            if follower is not None:
+                follower.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await follower
             app.state.sparql.close()
 
     # /docs (Swagger UI) with its script and style sheet served from /docs/assets/, not from a CDN: it works offline.
@@ -881,6 +889,29 @@ def _policy(request: Request) -> Principal | Response:
             "政策担当(policy)のトークンを使ってください。",
         )
     return principal
+
+
+async def _follow_store(app: FastAPI, store: Store, interval: float) -> None:
+    """Switch to the store's active revision when another process changed it.
+
+    With ``--workers N`` (or several servers on one store) a publish or rollback reaches only the process that
+    answered it; every process looks at the store's active pointer every ``interval`` seconds and loads what is
+    active, so all of them answer from the same revision within about ``interval`` plus the load time."""
+    log = logging.getLogger("jyuso_kb")
+    while True:
+        await asyncio.sleep(interval)
+        active = await asyncio.to_thread(store.active_id)
+        if active is None or active == app.state.snapshot.revision:
+            continue
+        async with app.state.publish_lock:  # this process' own publish or activate finishes first
+            if active != app.state.snapshot.revision and store.active_id() == active:
+                try:
+                    data = await asyncio.to_thread(store.data, active)
+                except (OSError, InputError) as err:
+                    log.error("cannot load the active revision %s: %s", active, type(err).__name__)
+                    continue
+                await _swap(app, PlanSource(app.state.snapshot.plan.vocabulary, data, f"revision {active}"))
+                log.info("switched to revision %s, made active by another process", active)
 
 
 async def _swap(app: FastAPI, plan: PlanSource) -> None:
