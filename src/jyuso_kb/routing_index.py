@@ -390,4 +390,9 @@ def _pref(graph: Graph, node: Node, lang: str) -> str:
 
 def build(plan: PlanSource) -> RoutingIndex:
     """load → reason → index: everything expensive, once."""
-    return compile_index(reason(plan.merged()))
+    return index_of(plan.merged())
+
+
+def index_of(merged: Graph) -> RoutingIndex:
+    """The index of an already merged plan (vocabulary + data); ``merged`` is read, never changed."""
+    return compile_index(reason(merged))

@@ -51,7 +51,7 @@ def revision_of(data: Graph) -> str:
 
 def build_snapshot(plan: PlanSource) -> Snapshot:
     merged = plan.merged()
-    index = routing_index.build(plan)
+    index = routing_index.index_of(merged)  # the merged graph is built once, not again for the index
     return Snapshot(
         plan=plan,
         merged=merged,
