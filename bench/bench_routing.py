@@ -14,9 +14,9 @@ import statistics
 import time
 from datetime import date
 
-from jyuso_kb import routing
-from jyuso_kb.kb import load_embedded
-from jyuso_kb.routing_index import build
+from jyuso_kb.answer import route as routing
+from jyuso_kb.index.routing import build
+from jyuso_kb.plan.load import load_embedded
 
 HOUSEHOLDS = {
     1: ("親の介護",),

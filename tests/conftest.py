@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from jyuso_kb.kb import PlanSource, load_embedded
+from jyuso_kb.plan.load import load_embedded
+from jyuso_kb.plan.source import PlanSource
 
 TESTS = Path(__file__).resolve().parent
 FIXTURES = TESTS / "fixtures"

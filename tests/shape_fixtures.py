@@ -22,7 +22,7 @@ from typing import Any
 import yaml
 from rdflib import Graph
 
-from jyuso_kb.kb import PlanSource
+from jyuso_kb.plan.source import PlanSource
 
 PREFIXES = """
 @prefix jy:   <https://w3id.org/jyuso-kb/ontology#> .

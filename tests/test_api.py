@@ -11,8 +11,8 @@ from fastapi.testclient import TestClient
 from rdflib import Graph
 from rdflib.compare import isomorphic
 
-from jyuso_kb.api import create_app
-from jyuso_kb.kb import PlanSource
+from jyuso_kb.plan.source import PlanSource
+from jyuso_kb.serve.app import create_app
 
 
 @pytest.fixture(scope="module")

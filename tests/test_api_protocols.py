@@ -24,9 +24,11 @@ from schemathesis.python import asgi as schemathesis_asgi
 from schemathesis.specs.openapi.checks import response_schema_conformance
 from SPARQLWrapper import JSON, JSONLD, POST, TURTLE, SPARQLWrapper
 
-from jyuso_kb.api import Settings, create_app
-from jyuso_kb.catalog import programs as catalog_programs
-from jyuso_kb.kb import PlanSource, load_embedded
+from jyuso_kb.formats.catalog import programs as catalog_programs
+from jyuso_kb.plan.load import load_embedded
+from jyuso_kb.plan.source import PlanSource
+from jyuso_kb.serve.app import create_app
+from jyuso_kb.serve.settings import Settings
 
 from .api_support import RealServer
 

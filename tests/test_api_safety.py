@@ -25,12 +25,14 @@ from fastapi.testclient import TestClient
 from rdflib import RDF, RDFS, Graph, Literal, Namespace
 from rdflib.compare import isomorphic
 
-from jyuso_kb.api import Settings, create_app
-from jyuso_kb.catalog import programs as catalog_programs
 from jyuso_kb.errors import InputError
-from jyuso_kb.kb import PlanSource, load_embedded
-from jyuso_kb.rdf_input import parse_jsonld, parse_turtle
-from jyuso_kb.service import revision_of
+from jyuso_kb.formats.catalog import programs as catalog_programs
+from jyuso_kb.plan.load import load_embedded
+from jyuso_kb.plan.read import parse_jsonld, parse_turtle
+from jyuso_kb.plan.source import PlanSource
+from jyuso_kb.serve.app import create_app
+from jyuso_kb.serve.settings import Settings
+from jyuso_kb.serve.snapshot import revision_of
 
 from .api_support import JAPANESE, Canary, FileAudit, RealServer, assert_error, percentile
 from .conftest import TESTS
@@ -1027,7 +1029,8 @@ class FailingServer(RealServer):
     def command(self) -> list[str]:
         script = (
             "import sys\n"
-            "from jyuso_kb import cli, routing\n"
+            "from jyuso_kb import cli\n"
+            "from jyuso_kb.answer import route as routing\n"
             "def broken(index, household, today=None):\n"
             "    raise KeyError('lookup failed for ' + ' '.join(household.needs))\n"
             "routing.route = broken\n"

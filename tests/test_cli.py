@@ -14,10 +14,12 @@ import pytest
 from rdflib import Graph, URIRef
 from rdflib.compare import isomorphic
 
-from jyuso_kb import cli, consistency, resources
-from jyuso_kb.export import csv_cell
-from jyuso_kb.kb import PlanSource, load_plan
+from jyuso_kb import cli, resources
+from jyuso_kb.check import owl as consistency
+from jyuso_kb.formats.export import csv_cell
 from jyuso_kb.namespaces import JY
+from jyuso_kb.plan.load import load_plan
+from jyuso_kb.plan.source import PlanSource
 
 UOZU = "https://w3id.org/jyuso-kb/data/uozu/"
 

@@ -26,9 +26,9 @@ from typing import Any
 import pytest
 import yaml
 
-from jyuso_kb import routing
-from jyuso_kb.kb import PlanSource
-from jyuso_kb.routing_index import RoutingIndex, build
+from jyuso_kb.answer import route as routing
+from jyuso_kb.index.routing import RoutingIndex, build
+from jyuso_kb.plan.source import PlanSource
 
 from .conftest import TESTS
 

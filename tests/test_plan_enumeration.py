@@ -9,10 +9,10 @@ import yaml
 from rdflib import RDF, SKOS, Graph, Literal
 from rdflib.term import Node
 
-from jyuso_kb import catalog
-from jyuso_kb.catalog import label
-from jyuso_kb.kb import PlanSource
+from jyuso_kb.formats import catalog
 from jyuso_kb.namespaces import JY
+from jyuso_kb.plan.source import PlanSource
+from jyuso_kb.plan.terms import label
 
 from .conftest import EXPECTED
 

@@ -6,9 +6,6 @@ and schedule with tests/expected/uozu_plan.yaml — both written from the plan t
 
 from __future__ import annotations
 
-import argparse
-import sys
-from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -17,9 +14,12 @@ import pytest
 import yaml
 from rdflib import RDFS, Graph, Literal, URIRef
 
-from jyuso_kb import render, workbook
+from jyuso_kb import cli
 from jyuso_kb.errors import InputError
-from jyuso_kb.kb import PlanSource, load_plan
+from jyuso_kb.formats import document, render
+from jyuso_kb.formats import workbook as formats_workbook
+from jyuso_kb.plan.load import load_plan
+from jyuso_kb.plan.source import PlanSource
 
 from .conftest import EXPECTED, FIXTURES
 
@@ -258,25 +258,17 @@ def test_no_plan_or_two_plans_is_an_input_error(uozu: PlanSource) -> None:
 
 
 def test_japanese_fiscal_years() -> None:
-    assert render.fiscal_year_label(2024) == "R6年度"
-    assert render.fiscal_year_label(2019) == "R1年度"
-    assert render.fiscal_year_label(2016) == "H28年度"
+    assert document.fiscal_year_label(2024) == "R6年度"
+    assert document.fiscal_year_label(2019) == "R1年度"
+    assert document.fiscal_year_label(2016) == "H28年度"
 
 
 # ---------------------------------------------------------------------------------------------------- command line
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    parser = argparse.ArgumentParser(prog="jyuso-kb")
-    sub = parser.add_subparsers(dest="command", required=True)
-    render.add_commands(sub)
-    args = parser.parse_args(list(argv))
-    func: Callable[[argparse.Namespace], int] = args.func
-    try:
-        code = func(args)
-    except InputError as err:
-        sys.stderr.write(f"エラー: {err.message}\n  場所: {err.where}\n")
-        code = 2
+    """``jyuso-kb ARGV`` in this process, through the real command line (``cli.main``)."""
+    code = cli.main(list(argv))
     out, errs = capsys.readouterr()
     return code, out, errs
 
@@ -293,7 +285,7 @@ def test_cli_render(capsys: pytest.CaptureFixture[str], tmp_path: Path, uozu: Pl
 def test_cli_render_from_a_workbook(capsys: pytest.CaptureFixture[str], tmp_path: Path, uozu: PlanSource) -> None:
     """The published tables can be generated straight from the workbook staff edit."""
     book = tmp_path / "plan.xlsx"
-    workbook.write_xlsx(workbook.export_tables(uozu.data, uozu.merged()), book)
+    formats_workbook.write_xlsx(formats_workbook.export_tables(uozu.data, uozu.merged()), book)
     code, out, _ = run(capsys, "render", "--format", "md", "--data", str(book))
     assert code == 0 and out == render.render(uozu.merged(), "md")
     code, _, err = run(capsys, "render", "--data", str(tmp_path / "missing.ttl"))

@@ -19,10 +19,11 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 
 from jyuso_kb import cli
-from jyuso_kb.api import Settings, create_app
-from jyuso_kb.kb import PlanSource
 from jyuso_kb.namespaces import JY
-from jyuso_kb.revisions import Store, canonical
+from jyuso_kb.plan.source import PlanSource
+from jyuso_kb.serve.app import create_app
+from jyuso_kb.serve.settings import Settings
+from jyuso_kb.store.revisions import Store, canonical
 
 U = "https://w3id.org/jyuso-kb/data/uozu/"
 POLICY, STAFF = "policy-token-example-7d1c", "staff-token-example-2b9e"
@@ -187,10 +188,22 @@ def test_store_survives_a_restart(tmp_path: Path, tokens_file: Path, uozu: PlanS
 # ---------------------------------------------------------------- crash safety
 
 CHILD = """
-import sys
+import os, signal, sys
 from pathlib import Path
 from rdflib import Graph
-from jyuso_kb.revisions import Store
+from jyuso_kb.store.revisions import Store
+crash_at = int(os.environ.get("CRASH_AT_STEP", "0"))
+if crash_at:
+    # the fault is injected here, in the test's child: killed at the k-th durable step (fsync or rename)
+    calls = {"n": 0}
+    def dying(real):
+        def step(*args):
+            calls["n"] += 1
+            if calls["n"] == crash_at:
+                os.kill(os.getpid(), signal.SIGKILL)
+            return real(*args)
+        return step
+    os.fsync, os.replace = dying(os.fsync), dying(os.replace)
 store = Store(Path(sys.argv[1]))
 graphs = [Graph().parse(p, format="nt") for p in sys.argv[2:]]
 print("ready", flush=True)
@@ -224,16 +237,16 @@ def test_sigkill_at_every_write_step_and_at_random_times(tmp_path: Path, uozu: P
         path = tmp_path / name
         path.write_bytes(canonical(graph))
         files.append(path)
-    from jyuso_kb.revisions import content_id
+    from jyuso_kb.store.revisions import content_id
 
     allowed = {content_id(canonical(g))[0]: canonical(g) for g in (old, new)}
     kills = 0
     outcomes = set()
-    # injected: the k-th durable write step of publishing the new revision over the old one
-    for step in range(1, 16):
+    # injected: the k-th durable write step (fsync or rename) of publishing the new revision over the old one
+    for step in range(1, 12):
         root = tmp_path / f"store-step-{step}"
         Store(root).publish(old, "setup", "", True)
-        env = {**os.environ, "JYUSO_KB_CRASH_AT": str(step)}
+        env = {**os.environ, "CRASH_AT_STEP": str(step)}
         done = subprocess.run(
             [sys.executable, "-c", CHILD, str(root), str(files[1])], env=env, capture_output=True, timeout=60
         )

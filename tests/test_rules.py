@@ -8,9 +8,9 @@ import pytest
 from rdflib import RDF, BNode, Graph, Literal, URIRef
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 
-from jyuso_kb import reasoning
-from jyuso_kb.kb import PlanSource
 from jyuso_kb.namespaces import JY
+from jyuso_kb.plan.source import PlanSource
+from jyuso_kb.reason import rules as reasoning
 
 from .conftest import FIXTURES
 

@@ -13,9 +13,11 @@ import pytest
 from rdflib import RDF, Graph
 from rdflib.term import Node
 
-from jyuso_kb import cli, resources, validation
-from jyuso_kb.kb import PlanSource, load_plan
+from jyuso_kb import cli, resources
+from jyuso_kb.check import shacl as validation
 from jyuso_kb.namespaces import JY, LAW
+from jyuso_kb.plan.load import load_plan
+from jyuso_kb.plan.source import PlanSource
 
 from .conftest import EXPECTED, FIXTURES
 

@@ -8,8 +8,8 @@ import pytest
 from rdflib import RDF, URIRef
 from rdflib.namespace import SH
 
-from jyuso_kb import validation
-from jyuso_kb.kb import PlanSource
+from jyuso_kb.check import shacl as validation
+from jyuso_kb.plan.source import PlanSource
 
 from .conftest import FIXTURES
 from .shape_fixtures import ShapeFixture, load, patched

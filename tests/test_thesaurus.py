@@ -8,8 +8,8 @@ import pytest
 from rdflib import RDF, SKOS, Graph, URIRef
 from rdflib.term import Node
 
-from jyuso_kb.kb import PlanSource
 from jyuso_kb.namespaces import JY, NEED
+from jyuso_kb.plan.source import PlanSource
 
 
 @pytest.fixture(scope="module")

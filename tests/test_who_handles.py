@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 import yaml
 
-from jyuso_kb import routing
-from jyuso_kb.kb import PlanSource
-from jyuso_kb.routing_index import RoutingIndex, build
+from jyuso_kb.answer.who_handles import who_handles
+from jyuso_kb.index.routing import RoutingIndex, build
+from jyuso_kb.plan.source import PlanSource
 
 from .conftest import TESTS
 
@@ -27,7 +27,7 @@ def test_there_are_enough_questions() -> None:
 
 @pytest.mark.parametrize("item", QUESTIONS, ids=[q["q"] for q in QUESTIONS])
 def test_question_finds_the_department_first(item: dict[str, Any], index: RoutingIndex) -> None:
-    answer = routing.who_handles(index, item["q"])
+    answer = who_handles(index, item["q"])
     ids = [r["department"]["id"] for r in answer["results"]]
     assert ids[:1] == [item["department"]]
     for other in item.get("also", []):
@@ -40,5 +40,5 @@ def test_question_finds_the_department_first(item: dict[str, Any], index: Routin
 
 @pytest.mark.parametrize("text", ["xyzzy", "あいうえお", "🙂🙂🙂"])
 def test_unknown_input_is_reported_not_dropped(text: str, index: RoutingIndex) -> None:
-    answer = routing.who_handles(index, text)
+    answer = who_handles(index, text)
     assert answer == {"query": text, "results": [], "needs": [], "unmatched": [text]}

@@ -6,10 +6,7 @@ exactly as a policy officer would (export, edit a cell in Excel or a CSV editor,
 
 from __future__ import annotations
 
-import argparse
 import csv
-import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -17,10 +14,16 @@ from openpyxl import load_workbook
 from rdflib import RDF, RDFS, XSD, BNode, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 
-from jyuso_kb import resources, validation, workbook
+from jyuso_kb import cli, resources
+from jyuso_kb.check import shacl as validation
 from jyuso_kb.errors import InputError
-from jyuso_kb.kb import PlanSource, load_plan, load_vocabulary
+from jyuso_kb.formats import workbook as formats_workbook
 from jyuso_kb.namespaces import JY
+from jyuso_kb.plan.load import load_plan
+from jyuso_kb.plan.source import PlanSource, load_vocabulary
+from jyuso_kb.plan.workbook import importer as workbook
+from jyuso_kb.plan.workbook import mapping as mapping_module
+from jyuso_kb.plan.workbook import sheets
 
 from .conftest import FIXTURES
 
@@ -34,14 +37,14 @@ def kasou() -> PlanSource:
     return load_plan([KASOU_DIR])
 
 
-def export(plan: PlanSource, fmt: str, tmp_path: Path) -> tuple[Path, workbook.Tables]:
-    tables = workbook.export_tables(plan.data, plan.merged())
+def export(plan: PlanSource, fmt: str, tmp_path: Path) -> tuple[Path, formats_workbook.Tables]:
+    tables = formats_workbook.export_tables(plan.data, plan.merged())
     if fmt == "csv":
         out = tmp_path / "plan-csv"
-        workbook.write_csv(tables, out)
+        formats_workbook.write_csv(tables, out)
     else:
         out = tmp_path / "plan.xlsx"
-        workbook.write_xlsx(tables, out)
+        formats_workbook.write_xlsx(tables, out)
     return out, tables
 
 
@@ -49,7 +52,7 @@ def export(plan: PlanSource, fmt: str, tmp_path: Path) -> tuple[Path, workbook.T
 
 
 def test_mapping_declares_every_sheet_and_column() -> None:
-    mapping = workbook.load_mapping()
+    mapping = mapping_module.load_mapping()
     names = mapping.sheet_names()
     assert names[0] == "prefixes" and names[-1] == "extra"
     for expected in (
@@ -86,13 +89,14 @@ def test_mapping_declares_every_sheet_and_column() -> None:
     assert (department.property, department.kind, department.multi) == (JY.responsibleDepartment, "iri", True)
     for spec in mapping.sheets:
         for col in spec.columns:
-            assert col.kind in workbook.KINDS
+            assert col.kind in mapping_module.KINDS
             assert str(col.property).startswith(("http://", "https://"))
 
 
 def test_engine_has_no_code_per_sheet_or_column() -> None:
     """The engine reads the mapping: no sheet name or column header of the plan appears in its source."""
-    source = Path(workbook.__file__).read_text(encoding="utf-8")
+    engine = [*Path(workbook.__file__).parent.glob("*.py"), Path(formats_workbook.__file__)]
+    source = "".join(path.read_text(encoding="utf-8") for path in engine)
     for word in ("programs", "所管課", "responsibleDepartment", "matrix", "実施名称", "meetings"):
         assert word not in source, word
 
@@ -100,17 +104,17 @@ def test_engine_has_no_code_per_sheet_or_column() -> None:
 # ---------------------------------------------------------------------------------------------------- round trip
 
 
-@pytest.mark.parametrize("fmt", workbook.FORMATS)
+@pytest.mark.parametrize("fmt", formats_workbook.FORMATS)
 def test_uozu_round_trip_is_isomorphic(uozu: PlanSource, fmt: str, tmp_path: Path) -> None:
     out, tables = export(uozu, fmt, tmp_path)
-    assert workbook.is_workbook(out)
+    assert sheets.is_workbook(out)
     graph, _ = workbook.read_workbook(out)
     assert isomorphic(graph, uozu.data)
     assert len(graph) == len(uozu.data) == tables.triples
     assert tables.extra == 0 and tables.table("extra").rows == []
 
 
-@pytest.mark.parametrize("fmt", workbook.FORMATS)
+@pytest.mark.parametrize("fmt", formats_workbook.FORMATS)
 def test_kasou_round_trip_is_isomorphic(kasou: PlanSource, fmt: str, tmp_path: Path) -> None:
     out, tables = export(kasou, fmt, tmp_path)
     graph, _ = workbook.read_workbook(out)
@@ -123,13 +127,13 @@ def test_kasou_round_trip_is_isomorphic(kasou: PlanSource, fmt: str, tmp_path: P
 def test_thesaurus_round_trip_with_its_aliases(tmp_path: Path) -> None:
     """With the thesaurus in --data, its concepts and the ways residents say them are a sheet too."""
     thesaurus = read_graph(resources.root() / "data" / "thesaurus")
-    tables = workbook.export_tables(thesaurus)
+    tables = formats_workbook.export_tables(thesaurus)
     assert tables.extra == 0
     sheet = tables.table("thesaurus")
     row = next(r for r in sheet.rows if r[0] == "need:hikikomori")
     aliases = row[sheet.header.index("別名")].split("\n")
     assert "引きこもり" in aliases or "ひきこもりの息子" in aliases
-    workbook.write_csv(tables, tmp_path / "t")
+    formats_workbook.write_csv(tables, tmp_path / "t")
     graph, _ = workbook.read_workbook(tmp_path / "t")
     assert isomorphic(graph, thesaurus)
 
@@ -141,7 +145,7 @@ def read_graph(path: Path) -> Graph:
 def test_export_import_export_is_stable(uozu: PlanSource, tmp_path: Path) -> None:
     out, first = export(uozu, "xlsx", tmp_path)
     graph, _ = workbook.read_workbook(out)
-    second = workbook.export_tables(graph, uozu.vocabulary + graph)
+    second = formats_workbook.export_tables(graph, uozu.vocabulary + graph)
     assert [(t.name, t.header, t.rows) for t in first.tables] == [(t.name, t.header, t.rows) for t in second.tables]
 
 
@@ -165,7 +169,7 @@ def test_language_tags_datatypes_and_order_are_kept(uozu: PlanSource, tmp_path: 
 
 def test_sheets_read_like_the_plan(uozu: PlanSource) -> None:
     """Programmes in plan order (row 7 = the 6th), activities under their programme, the matrix with ○ / ×."""
-    tables = workbook.export_tables(uozu.data, uozu.merged())
+    tables = formats_workbook.export_tables(uozu.data, uozu.merged())
     programs = tables.table("programs")
     assert [r[0] for r in programs.rows][5] == OUTREACH  # row 7 of the sheet (header is row 1)
     row = programs.rows[5]
@@ -221,15 +225,15 @@ def test_irregular_values_go_to_the_extra_sheet_and_still_round_trip(tmp_path: P
     ]
     for triple in regular + irregular:
         g.add(triple)
-    tables = workbook.export_tables(g)
+    tables = formats_workbook.export_tables(g)
     assert tables.extra == len(irregular)
-    for fmt in workbook.FORMATS:
+    for fmt in formats_workbook.FORMATS:
         if fmt == "csv":
             out = tmp_path / "odd"
-            workbook.write_csv(tables, out)
+            formats_workbook.write_csv(tables, out)
         else:
             out = tmp_path / "odd.xlsx"
-            workbook.write_xlsx(tables, out)
+            formats_workbook.write_xlsx(tables, out)
         back, _ = workbook.read_workbook(out)
         assert isomorphic(back, g), fmt
 
@@ -238,12 +242,12 @@ def test_a_value_too_long_for_excel_goes_to_csv(tmp_path: Path) -> None:
     g = Graph()
     g.add((URIRef(UOZU + "p"), RDF.type, JY.ImplementingProgram))
     g.add((URIRef(UOZU + "p"), JY.note, Literal("長" * 40_000, lang="ja")))
-    tables = workbook.export_tables(g)
+    tables = formats_workbook.export_tables(g)
     assert tables.extra == 1
     with pytest.raises(InputError) as caught:
-        workbook.write_xlsx(tables, tmp_path / "long.xlsx")
+        formats_workbook.write_xlsx(tables, tmp_path / "long.xlsx")
     assert caught.value.code == "too_long" and caught.value.where.endswith("long.xlsx: シート extra、行 2、列 目的語")
-    workbook.write_csv(tables, tmp_path / "long")
+    formats_workbook.write_csv(tables, tmp_path / "long")
     assert isomorphic(workbook.read_workbook(tmp_path / "long")[0], g)
 
 
@@ -251,7 +255,7 @@ def test_an_iri_with_a_space_is_refused_at_export() -> None:
     g = Graph()
     g.add((URIRef("http://example.org/a b"), RDFS.label, Literal("x")))
     with pytest.raises(InputError) as caught:
-        workbook.export_tables(g)
+        formats_workbook.export_tables(g)
     assert caught.value.code == "bad_iri"
 
 
@@ -298,7 +302,7 @@ def edit_xlsx(path: Path, sheet: str, subject: str, header: str, value: str | No
     book.save(path)
 
 
-@pytest.mark.parametrize("fmt", workbook.FORMATS)
+@pytest.mark.parametrize("fmt", formats_workbook.FORMATS)
 def test_blank_department_is_reported_at_its_cell(uozu: PlanSource, fmt: str, tmp_path: Path) -> None:
     """Blanking 所管課 of アウトリーチ等を通じた継続的支援事業 → the SHACL finding points at シート programs、行 7、列 所管課."""
     out, _ = export(uozu, fmt, tmp_path)
@@ -357,7 +361,7 @@ def test_import_errors_name_sheet_row_and_column(
 ) -> None:
     out, _ = export(uozu, "csv", tmp_path)
     edit_csv(out, sheet, subject, header, value)
-    with pytest.raises(workbook.WorkbookError) as caught:
+    with pytest.raises(sheets.WorkbookError) as caught:
         workbook.read_workbook(out)
     err = caught.value
     assert isinstance(err, InputError)
@@ -376,7 +380,7 @@ def test_a_facet_row_without_its_programme_is_named(uozu: PlanSource, tmp_path: 
         rows = [row for row in csv.reader(handle) if row[0] != OUTREACH]
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
         csv.writer(handle).writerows(rows)
-    with pytest.raises(workbook.WorkbookError) as caught:
+    with pytest.raises(sheets.WorkbookError) as caught:
         workbook.read_workbook(out)
     wheres = {p.where.split(": ", 1)[1] for p in caught.value.problems}
     assert wheres == {"シート legal_items、行 7、列 ID", "シート needs、行 7、列 ID"}
@@ -393,7 +397,7 @@ def test_xlsx_errors_name_the_cell_and_all_errors_are_collected(uozu: PlanSource
     out, _ = export(uozu, "xlsx", tmp_path)
     edit_xlsx(out, "programs", OUTREACH, "所管課", "uozo:dept-shakaifukushi")
     edit_xlsx(out, "plan", "uozu:plan", "計画期間の開始日", "2024-02-30")
-    with pytest.raises(workbook.WorkbookError) as caught:
+    with pytest.raises(sheets.WorkbookError) as caught:
         workbook.read_workbook(out)
     wheres = [p.where for p in caught.value.problems]
     assert f"{out}: シート plan、行 2、列 計画期間の開始日" in wheres
@@ -424,14 +428,14 @@ def test_formula_cells_unknown_sheets_and_broken_files_are_refused(uozu: PlanSou
 
 
 def test_is_workbook() -> None:
-    assert workbook.is_workbook(Path("plan.xlsx"))
-    assert not workbook.is_workbook(resources.municipality_dir())
-    assert not workbook.is_workbook(resources.municipality_dir() / "plan.ttl")
+    assert sheets.is_workbook(Path("plan.xlsx"))
+    assert not sheets.is_workbook(resources.municipality_dir())
+    assert not sheets.is_workbook(resources.municipality_dir() / "plan.ttl")
 
 
 def test_load_source_reads_workbooks_like_turtle(uozu: PlanSource, tmp_path: Path) -> None:
     out, _ = export(uozu, "xlsx", tmp_path)
-    plan = workbook.load_source([out])
+    plan = load_plan([out])
     assert isomorphic(plan.data, uozu.data)
 
 
@@ -439,17 +443,8 @@ def test_load_source_reads_workbooks_like_turtle(uozu: PlanSource, tmp_path: Pat
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    """As ``jyuso-kb`` runs a command: InputError → Japanese message on stderr and exit 2."""
-    parser = argparse.ArgumentParser(prog="jyuso-kb")
-    sub = parser.add_subparsers(dest="command", required=True)
-    workbook.add_commands(sub)
-    args = parser.parse_args(list(argv))
-    func: Callable[[argparse.Namespace], int] = args.func
-    try:
-        code = func(args)
-    except InputError as err:
-        sys.stderr.write(f"エラー: {err.message}\n  場所: {err.where}\n  ヒント: {err.hint}\n")
-        code = 2
+    """``jyuso-kb ARGV`` in this process, through the real command line (``cli.main``)."""
+    code = cli.main(list(argv))
     out, errs = capsys.readouterr()
     return code, out, errs
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
-WEB = ROOT / "src" / "jyuso_kb" / "web"
+WEB = ROOT / "src" / "jyuso_kb" / "serve" / "web"
 SCREENSHOTS = ROOT / "test-output" / "screenshots"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

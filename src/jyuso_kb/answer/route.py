@@ -1,0 +1,310 @@
+"""Household routing from the compiled index: programmes, departments, bodies, meetings and why.
+
+A pure function of (index, household): nothing is logged or stored; the request never leaves memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from itertools import combinations
+from typing import Any
+
+from jyuso_kb.errors import InputError
+from jyuso_kb.index.routing import Need, Routing, RoutingIndex, Target
+from jyuso_kb.index.textmatch import Label
+
+MAX_NEEDS = 30
+MAX_TEXT = 200
+MAX_MEMBERS = 20
+CONSENT_VALUES = {True: "yes", False: "no", None: "unknown"}
+CONSENT_JA = {"yes": "同意あり", "no": "同意なし", "unknown": "同意不明"}
+
+
+@dataclass(frozen=True)
+class Member:
+    age: int | None = None
+    needs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Household:
+    """A household as the clerk describes it. ``consent``: True, False or None (unknown)."""
+
+    needs: tuple[str, ...] = ()
+    members: tuple[Member, ...] = ()
+    consent: bool | None = None
+    as_of: date | None = None
+
+
+@dataclass
+class _Hit:
+    target: Target
+    roles: list[str] = field(default_factory=list)
+    functions: list[str] = field(default_factory=list)
+    why: list[dict[str, Any]] = field(default_factory=list)
+
+
+def fiscal_year(day: date) -> int:
+    """Japanese fiscal year (April–March) as a Gregorian year: 2025-03-31 → 2024."""
+    return day.year if day.month >= 4 else day.year - 1
+
+
+def resolve_need(index: RoutingIndex, text: str) -> tuple[str, str] | None:
+    """(need IRI, how it matched) for one input: an id (need:hikikomori / hikikomori) or Japanese text."""
+    raw = text.strip()
+    key = raw.removeprefix("need:")
+    if key in index.need_ids:
+        return index.need_ids[key], "id"
+    if raw in index.needs:
+        return raw, "id"
+    for labels in _candidates(index, raw):
+        if labels:
+            best = max(labels, key=lambda lab: (lab.weight, lab.original == raw, len(lab.text), lab.target))
+            return best.target, best.original
+    return None
+
+
+def _candidates(index: RoutingIndex, text: str) -> Iterator[tuple[Label, ...]]:
+    """Ways of reading the text, most literal first: whole label, longest label inside, label around, similar."""
+    yield index.matcher.exact(text)
+    hits = index.matcher.find_all(text)
+    if hits:
+        longest = max(len(h.label.text) for h in hits)
+        yield tuple(h.label for h in hits if len(h.label.text) == longest)
+    yield index.matcher.containing(text)
+    yield index.matcher.similar(text)
+
+
+def _validate(household: Household) -> None:
+    texts = list(household.needs) + [n for m in household.members for n in m.needs]
+    if len(texts) > MAX_NEEDS:
+        raise InputError(
+            "too_many_needs", f"ニーズは{MAX_NEEDS}件までです。", "needs", "世帯の主な困りごとに絞ってください。"
+        )
+    if not texts:
+        raise InputError("no_needs", "ニーズが指定されていません。", "needs", "困りごとを1つ以上入力してください。")
+    if len(household.members) > MAX_MEMBERS:
+        raise InputError("too_many_members", f"世帯員は{MAX_MEMBERS}人までです。", "members", "")
+    for text in texts:
+        if not isinstance(text, str) or not text.strip() or len(text) > MAX_TEXT:
+            raise InputError(
+                "bad_need",
+                f"ニーズは1〜{MAX_TEXT}文字の文字列で指定してください。",
+                "needs",
+                "短い言葉で入力してください。",
+            )
+    for member in household.members:
+        if member.age is not None and not 0 <= member.age <= 130:
+            raise InputError("bad_age", "年齢は0〜130の整数で指定してください。", "members.age", "")
+
+
+def route(index: RoutingIndex, household: Household, today: date | None = None) -> dict[str, Any]:
+    """The route answer (a public contract shared by CLI and API)."""
+    _validate(household)
+    as_of = household.as_of or today or date.today()
+    year, notice = _plan_year(index, as_of)
+    consent = CONSENT_VALUES[household.consent]
+    texts = list(household.needs) + [n for m in household.members for n in m.needs]
+    needs: list[dict[str, str]] = []
+    unmatched: list[str] = []
+    found: dict[str, list[str]] = {}
+    for text in texts:
+        resolved = resolve_need(index, text)
+        if resolved is None:
+            unmatched.append(text)
+            continue
+        iri, matched = resolved
+        need = index.needs[iri]
+        needs.append({"input": text, "id": need.id, "label": need.label, "matched": matched})
+        found.setdefault(iri, []).append(text)
+    ages = [m.age for m in household.members if m.age is not None]
+    field_count = fields_spanned([index.needs[iri] for iri in found])
+    unserved = [iri for iri in found if iri not in index.served]
+
+    programs: dict[str, _Hit] = {}
+    triggers: dict[str, list[str]] = {}
+    planned: dict[str, _Hit] = {}
+    others: dict[str, _Hit] = {}
+
+    targets = index.targets
+
+    def accept(routing: Routing, trigger: list[str]) -> bool:
+        if (routing.valid_from and as_of < routing.valid_from) or (routing.valid_until and as_of > routing.valid_until):
+            return False
+        target = targets[routing.target]
+        operating = target.operating_years is None or year in target.operating_years
+        if target.kind == "program":
+            bucket = programs if operating else planned
+        else:
+            bucket = planned if target.kind == "meeting" and not operating else others
+        hit = bucket.get(target.iri)
+        if hit is None:
+            hit = bucket[target.iri] = _Hit(target)
+        if routing.role and routing.role not in hit.roles:
+            hit.roles.append(routing.role)
+        if routing.function_label and routing.function_label not in hit.functions:
+            hit.functions.append(routing.function_label)
+        hit.why.append(_why(index, routing, trigger, consent))
+        seen = triggers.setdefault(target.iri, [])
+        for need in trigger:
+            if need not in seen:
+                seen.append(need)
+        return bucket is not planned
+
+    for iri in found:
+        trigger = [index.needs[iri].id]
+        for routing in index.per_need.get(iri, ()):
+            accept(routing, trigger)
+    recommended = set(programs) | set(others)
+    need_ids = [index.needs[i].id for i in found]
+    done = [False] * len(index.household)
+    changed = True
+    while changed:
+        changed = False
+        for position, routing in enumerate(index.household):
+            if done[position] or not _holds(routing, field_count, bool(unserved), consent, ages, recommended):
+                continue
+            done[position] = True
+            if routing.unserved:
+                trigger = [index.needs[i].id for i in unserved]
+            elif routing.after is not None:
+                trigger = triggers.get(routing.after, need_ids)
+            else:
+                trigger = need_ids
+            if accept(routing, trigger):
+                recommended.add(routing.target)
+                changed = True
+
+    answer: dict[str, Any] = {
+        "as_of": as_of.isoformat(),
+        "fiscal_year": fiscal_year(as_of),
+        "plan": index.plan_label,
+        "consent": consent,
+        "needs": needs,
+        "unmatched": unmatched,
+        "programs": [_program(h) for h in _ordered(programs)],
+        "departments": [_department(h) for h in _ordered(others) if h.target.kind == "department"],
+        "bodies": [_simple(h) for h in _ordered(others) if h.target.kind == "body"],
+        "meetings": [_simple(h) for h in _ordered(others) if h.target.kind == "meeting"],
+        "planned": [_planned(h, year) for h in _ordered(planned)],
+    }
+    if notice:
+        answer["notice"] = notice
+    return answer
+
+
+def _plan_year(index: RoutingIndex, as_of: date) -> tuple[int, str]:
+    """The fiscal year whose schedule applies; outside the plan period, the nearest year of it, with a notice."""
+    year = fiscal_year(as_of)
+    first, last = index.period
+    if not first or first <= year <= last:
+        return year, ""
+    nearest = min(max(year, first), last)
+    return nearest, (
+        f"基準日({as_of.isoformat()})は計画期間({first}〜{last}年度)の外です。{nearest}年度の予定で判断しました。"
+    )
+
+
+def fields_spanned(needs: Sequence[Need]) -> int:
+    """How many scheme fields the household spans: the fewest fields that together include every need;
+    a compound situation (8050, ダブルケア …) counts all of its fields."""
+    sets = [n.scheme_fields for n in needs if n.scheme_fields]
+    if not sets:
+        return 0
+    compound = max((len(n.scheme_fields) for n in needs if n.compound), default=0)
+    fields = sorted(set().union(*sets))
+    if all(len(s) == 1 for s in sets):  # the usual case: each need in one field
+        return max(len(fields), compound)
+    for size in range(1, len(fields) + 1):
+        if any(all(s & set(combo) for s in sets) for combo in combinations(fields, size)):
+            return max(size, compound)
+    return max(len(fields), compound)
+
+
+def _holds(routing: Routing, fields: int, unserved: bool, consent: str, ages: list[int], recommended: set[str]) -> bool:
+    if routing.min_fields is not None and fields < routing.min_fields:
+        return False
+    if routing.unserved and not unserved:
+        return False
+    if routing.consent is not None and consent not in routing.consent:
+        return False
+    if routing.min_age is not None and not any(a >= routing.min_age for a in ages):
+        return False
+    if routing.max_age is not None and not any(a <= routing.max_age for a in ages):
+        return False
+    return routing.after is None or routing.after in recommended
+
+
+def _why(index: RoutingIndex, routing: Routing, trigger: list[str], consent: str) -> dict[str, Any]:
+    text = routing.explanation
+    if "{need}" in text:
+        text = text.replace(
+            "{need}", "」「".join(index.needs[index.need_ids[t]].label for t in trigger if t in index.need_ids)
+        )
+    why: dict[str, Any] = {
+        "rule": routing.rule,
+        "needs": trigger,
+        "section": routing.section,
+        "legal_item": list(routing.legal),
+        "text": text,
+    }
+    if routing.condition:
+        why["condition"] = routing.condition
+        if routing.consent is not None and consent == "unknown":
+            why["condition"] = f"{routing.condition}(現在: {CONSENT_JA[consent]})"
+    return why
+
+
+def _ordered(hits: dict[str, _Hit]) -> list[_Hit]:
+    return sorted(hits.values(), key=lambda h: (h.target.order, h.target.id))
+
+
+def _program(hit: _Hit) -> dict[str, Any]:
+    t = hit.target
+    return {
+        "id": t.id,
+        "label": t.label,
+        "legal_basis": list(t.legal_basis),
+        "role": "、".join(hit.roles),
+        "departments": [{"id": i, "label": lab} for i, lab in t.departments],
+        "operators": [{"id": i, "label": lab} for i, lab in t.operators],
+        "source": t.source,
+        "why": hit.why,
+    }
+
+
+def _department(hit: _Hit) -> dict[str, Any]:
+    t = hit.target
+    return {
+        "id": t.id,
+        "label": t.label,
+        "role": "、".join(hit.roles),
+        "functions": hit.functions or list(t.functions),
+        "why": hit.why,
+    }
+
+
+def _simple(hit: _Hit) -> dict[str, Any]:
+    t = hit.target
+    out: dict[str, Any] = {"id": t.id, "label": t.label, "role": "、".join(hit.roles), "why": hit.why}
+    if t.legal_basis:
+        out["legal_basis"] = list(t.legal_basis)
+    return out
+
+
+def _planned(hit: _Hit, year: int) -> dict[str, Any]:
+    t = hit.target
+    status = t.status_by_year.get(year, "予定なし")
+    starts = sorted(y for y in (t.operating_years or ()) if y > year)
+    return {
+        "id": t.id,
+        "label": t.label,
+        "kind": t.kind,
+        "role": "、".join(hit.roles),
+        "status": status,
+        "operating_from_fiscal_year": starts[0] if starts else None,
+        "legal_basis": list(t.legal_basis),
+        "why": hit.why,
+    }

@@ -1,0 +1,82 @@
+"""Named quality checks (checks/*.rq): SPARQL SELECT queries that must return no row.
+
+Each file starts with comment headers ``# title:``, ``# severity: error|warning`` and ``# hint:``; a check of
+severity error that returns rows makes the plan non-conforming.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from rdflib import Graph, URIRef
+from rdflib.plugins.sparql import prepareQuery
+from rdflib.plugins.sparql.sparql import Query
+from rdflib.term import Node
+
+from jyuso_kb import resources
+from jyuso_kb.reason.headers import read_headers
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    title: str
+    severity: str
+    hint: str
+    query: Query
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    check: Check
+    rows: tuple[tuple[str, ...], ...]
+
+    @property
+    def passed(self) -> bool:
+        return not self.rows
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "name": self.check.name,
+            "title": self.check.title,
+            "severity": self.check.severity,
+            "hint": self.check.hint,
+            "passed": self.passed,
+            "rows": [list(r) for r in self.rows],
+        }
+
+
+def load_check(path: Path) -> Check:
+    text = path.read_text(encoding="utf-8")
+    head = read_headers(text)
+    return Check(
+        name=path.stem,
+        title=head.get("title", path.stem),
+        severity=head.get("severity", "error"),
+        hint=head.get("hint", ""),
+        query=prepareQuery(text),
+    )
+
+
+@lru_cache(maxsize=1)
+def checks() -> tuple[Check, ...]:
+    """Every check, parsed once per process (SPARQL parsing is not thread-safe: do it at load)."""
+    return tuple(load_check(p) for p in resources.check_files())
+
+
+def run(graph: Graph) -> tuple[CheckResult, ...]:
+    results = []
+    for check in checks():
+        rows = tuple(tuple(_text(graph, v) for v in row) for row in graph.query(check.query))  # type: ignore[union-attr]
+        results.append(CheckResult(check, tuple(sorted(rows))))
+    return tuple(results)
+
+
+def _text(graph: Graph, value: Node | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, URIRef):
+        return graph.namespace_manager.normalizeUri(value)
+    return str(value)

@@ -1,0 +1,47 @@
+"""Command line: ``jyuso-kb <command>``, one module per command (each has ``register``), listed in COMMANDS.
+
+Exit codes: 0 ok, 1 the plan does not conform, 2 bad input (unreadable file, syntax error, bad arguments).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from jyuso_kb import __version__
+from jyuso_kb.cli import check, diff, export, programs, render, route, serve, validate, who_handles, workbook
+from jyuso_kb.cli.common import EXIT_BAD_INPUT
+from jyuso_kb.errors import InputError
+
+COMMANDS = (validate, export, programs, route, who_handles, diff, serve, workbook, render, check)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="jyuso-kb", description="重層的支援体制整備事業 実施計画の知識ベース (jyuso-kb)"
+    )
+    parser.add_argument("--version", action="version", version=f"jyuso-kb {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for command in COMMANDS:
+        command.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except InputError as err:
+        for problem in getattr(err, "problems", ()) or (err,):
+            sys.stderr.write(f"エラー: {problem.message}\n")
+            if problem.where:
+                sys.stderr.write(f"  場所: {problem.where}\n")
+            if problem.hint:
+                sys.stderr.write(f"  ヒント: {problem.hint}\n")
+        return EXIT_BAD_INPUT
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,91 @@
+"""``jyuso-kb check``: every quality check (SHACL, OWL consistency under HermiT, named checks, counts)."""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from typing import Any
+
+from rdflib import RDF, RDFS
+
+from jyuso_kb.check import owl as consistency
+from jyuso_kb.check import quality
+from jyuso_kb.check import shacl as validation
+from jyuso_kb.check.verdict import blocking, conforms
+from jyuso_kb.cli.common import EXIT_NOT_CONFORMING, EXIT_OK, dump, render_check
+from jyuso_kb.errors import InputError
+from jyuso_kb.namespaces import JY
+from jyuso_kb.plan.load import load_plan
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    plan = load_plan(args.data)
+    merged = plan.merged()
+    report = validation.validate(plan)
+    checks = quality.run(merged)
+    try:
+        owl = consistency.check(merged)
+    except (OSError, subprocess.CalledProcessError) as err:
+        raise InputError(
+            "reasoner_unavailable",
+            "OWL 推論器(HermiT)を実行できません。",
+            "java",
+            "Java ランタイムをインストールしてください(例: apt-get install default-jre-headless)。",
+        ) from err
+    failed = blocking(checks)
+    ok = conforms(report, checks) and owl.consistent
+    if args.json:
+        dump(
+            {
+                "conforms": ok,
+                "shacl": report.as_dict(),
+                "owl": {"consistent": owl.consistent, "detail": owl.detail},
+                "checks": [r.as_dict() for r in checks],
+                "counts": counts(merged),
+            }
+        )
+        return EXIT_OK if ok else EXIT_NOT_CONFORMING
+    out = sys.stdout
+    verdict = "適合" if report.conforms else "不適合"
+    out.write(f"SHACL: {verdict}(違反 {len(report.violations)}件、指摘 {len(report.findings)}件)\n")
+    out.write(f"OWL: {owl.detail}\n")
+    for result in checks:
+        mark = "OK " if result.passed else ("NG " if result.check.severity == "error" else "注意")
+        out.write(f"品質チェック {mark} {result.check.name}: {result.check.title}({len(result.rows)}件)\n")
+    out.write("件数: " + "、".join(f"{k} {v}" for k, v in counts(merged).items()) + "\n")
+    if not report.conforms:
+        out.write("\n" + validation.render_text(report) + "\n")
+    for result in failed:
+        out.write(render_check(result))
+    out.write(f"\n総合: {'適合' if ok else '不適合'}\n")
+    return EXIT_OK if ok else EXIT_NOT_CONFORMING
+
+
+def counts(graph: Any) -> dict[str, int]:
+    """How many things of each kind the plan states (a completeness summary)."""
+    kinds = {
+        "実施事業": "ImplementingProgram",
+        "担当課": "Department",
+        "業務・相談": "Duty",
+        "連携マトリクスのセル": "CollaborationCell",
+        "会議体": "Meeting",
+        "スケジュールの行": "ScheduleRow",
+        "年度ごとの予定": "ScheduleEntry",
+        "関連計画": "RelatedPlan",
+        "現状・課題": "Challenge",
+        "目指す姿": "Goal",
+        "ニーズ": "Need",
+    }
+    out = {}
+    for ja, name in kinds.items():
+        classes = set(graph.transitive_subjects(RDFS.subClassOf, JY[name]))
+        out[ja] = len({s for cls in classes for s in graph.subjects(RDF.type, cls)})
+    return out
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("check", help="すべての品質チェック(SHACL、OWL 一貫性、完全性)")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--data", nargs="+")
+    p.set_defaults(func=cmd_check)

@@ -1,0 +1,45 @@
+"""``jyuso-kb render``: the plan's tables as Markdown or HTML."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from jyuso_kb.errors import InputError
+from jyuso_kb.formats.render import FORMATS, render
+
+# ---------------------------------------------------------------------------------------------------- command line
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    from jyuso_kb.plan.load import load_plan
+
+    text = render(load_plan(args.data).merged(), args.format)
+    if args.out:
+        out = Path(args.out)
+        try:
+            out.write_text(text, encoding="utf-8")
+        except OSError as err:
+            raise InputError(
+                "unwritable", "書き出せません。", str(out), "フォルダの有無と書き込み権限を確認してください。"
+            ) from err
+        sys.stdout.write(f"{out} に書き出しました。\n")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Registers ``render`` on the CLI's subparsers."""
+    p = sub.add_parser(
+        "render",
+        help="計画書の表(各事業・会議体・スケジュール・庁内連携体制)を Markdown / HTML で出力する",
+        description="知識ベースから計画書の表を生成する。HTML は外部のファイルを使わない 1 枚のページ。",
+    )
+    p.add_argument("--format", choices=FORMATS, default="md", help="md(Markdown、既定)か html")
+    p.add_argument(
+        "--data", nargs="+", help="計画のファイルまたはフォルダ(Turtle / JSON-LD / ワークブック。省略時は魚津市)"
+    )
+    p.add_argument("--out", help="出力ファイル(省略時は標準出力)")
+    p.set_defaults(func=cmd_render)

@@ -1,0 +1,94 @@
+"""``jyuso-kb route``: a household → programmes, departments, bodies, meetings, and why."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+from typing import Any
+
+from jyuso_kb.answer import route as routing
+from jyuso_kb.cli.common import EXIT_OK, dump
+from jyuso_kb.errors import InputError
+from jyuso_kb.index import routing as routing_index
+from jyuso_kb.plan.load import load_plan
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as err:
+        raise InputError(
+            "bad_date", f"日付 {text!r} を読めません。", "--as-of", "YYYY-MM-DD の形で指定してください。"
+        ) from err
+
+
+def _member(text: str) -> routing.Member:
+    age_text, _, needs = text.partition(":")
+    if not age_text.strip().isdigit():
+        raise InputError(
+            "bad_member", "世帯員は「年齢:ニーズ,ニーズ」の形で指定してください。", "--member", "例: 82:親の介護"
+        )
+    return routing.Member(int(age_text), tuple(n for n in needs.split(",") if n.strip()))
+
+
+def cmd_route(args: argparse.Namespace) -> int:
+    consent = {"yes": True, "no": False, None: None}[args.consent]
+    household = routing.Household(
+        needs=tuple(args.need or ()),
+        members=tuple(_member(m) for m in args.member or ()),
+        consent=consent,
+        as_of=_date(args.as_of) if args.as_of else None,
+    )
+    index = routing_index.build(load_plan(args.data))
+    answer = routing.route(index, household)
+    if args.json:
+        dump(answer)
+    else:
+        sys.stdout.write(render_route(answer))
+    return EXIT_OK
+
+
+def render_route(answer: dict[str, Any]) -> str:
+    """The route answer as a readable Japanese text."""
+    consent = {"yes": "同意あり", "no": "同意なし", "unknown": "同意不明"}[answer["consent"]]
+    lines = [f"基準日: {answer['as_of']}({answer['fiscal_year']}年度)  本人同意: {consent}"]
+    lines.append("ニーズ: " + "、".join(f"{n['input']} → {n['label']}" for n in answer["needs"]))
+    if answer["unmatched"]:
+        lines.append("認識できなかった入力: " + "、".join(answer["unmatched"]))
+    sections = (
+        ("事業", answer["programs"]),
+        ("担当課", answer["departments"]),
+        ("相談機関", answer["bodies"]),
+        ("会議", answer["meetings"]),
+        ("準備中(この年度は未実施)", answer["planned"]),
+    )
+    for title, items in sections:
+        if not items:
+            continue
+        lines.append("")
+        lines.append(f"■ {title}")
+        for item in items:
+            extra = ""
+            if item.get("legal_basis"):
+                extra = f"  [{'、'.join(item['legal_basis'])}]"
+            if item.get("functions"):
+                extra += f"  機能: {'、'.join(item['functions'])}"
+            if item.get("status"):
+                extra += f"  状況: {item['status']}"
+            lines.append(f"・{item['label']}({item.get('role') or item.get('kind', '')}){extra}")
+            for why in item["why"]:
+                cite = "、".join([f"計画{why['section']}", *why["legal_item"]])
+                lines.append(f"    なぜ: {why['text']}({cite}、ルール {why['rule']})")
+    return "\n".join(lines) + "\n"
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("route", help="世帯のニーズから、つなぐ事業・課・会議を答える")
+    p.add_argument("--need", action="append", help="ニーズ(日本語またはニーズID)。複数指定できる")
+    p.add_argument("--member", action="append", help="世帯員「年齢:ニーズ,ニーズ」(例: 82:親の介護)")
+    p.add_argument("--consent", choices=["yes", "no"], help="本人同意(省略時は不明)")
+    p.add_argument("--as-of", help="基準日 YYYY-MM-DD(省略時は今日)")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--data", nargs="+")
+    p.set_defaults(func=cmd_route)

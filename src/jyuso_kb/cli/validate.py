@@ -1,0 +1,40 @@
+"""``jyuso-kb validate``: SHACL and the quality checks of severity error over a plan."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import replace
+
+from jyuso_kb.check import shacl
+from jyuso_kb.check.validation import validate
+from jyuso_kb.cli.common import EXIT_NOT_CONFORMING, EXIT_OK, dump, render_check
+from jyuso_kb.plan.load import load_plan, load_with_locations
+from jyuso_kb.plan.workbook.importer import locate
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    plan, indexes = load_with_locations(args.paths) if args.paths else (load_plan(), [])
+    result = validate(plan)
+    report = result.report
+    if indexes:
+        located = []
+        for finding in report.findings:
+            where = next((w for w in (locate(i, finding.focus, finding.path or None) for i in indexes) if w), "")
+            located.append(replace(finding, location=where))
+        report = replace(report, findings=tuple(located))
+        result = replace(result, report=report)
+    if args.json:
+        dump(result.as_dict())
+    else:
+        sys.stdout.write(shacl.render_text(report) + "\n")
+        for failed in result.failed_checks:
+            sys.stdout.write(render_check(failed))
+    return EXIT_OK if result.conforms else EXIT_NOT_CONFORMING
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("validate", help="計画(Turtle / JSON-LD)を SHACL で検証する")
+    p.add_argument("paths", nargs="*", help="ファイルまたはフォルダ(省略時は組み込みの魚津市の計画)")
+    p.add_argument("--json", action="store_true", help="JSON で出力する")
+    p.set_defaults(func=cmd_validate)

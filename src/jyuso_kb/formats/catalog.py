@@ -1,0 +1,58 @@
+"""The programme catalog (`jyuso-kb programs --json`), read from a plan graph.
+
+Keys are a public contract shared with the API: id, label, legal_basis, pillar, target_group, activities,
+implementation, operators, departments, new, source (plus iri, label_en, component, fields for tools).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rdflib import RDF, Graph
+from rdflib.term import Node
+
+from jyuso_kb.namespaces import JY
+from jyuso_kb.plan.terms import label, local_id, ordered
+
+
+def _ref(graph: Graph, node: Node) -> dict[str, str]:
+    return {"id": local_id(node), "label": label(graph, node)}
+
+
+def _section(graph: Graph, node: Node) -> str:
+    sections = ordered(graph, graph.objects(node, JY.source))
+    numbers = [str(graph.value(s, JY.sectionNumber) or "") for s in sections]
+    return numbers[0] if numbers else ""
+
+
+def _citation_key(graph: Graph, provision: Node) -> str:
+    return str(graph.value(provision, JY.citation) or provision)
+
+
+def program(graph: Graph, node: Node) -> dict[str, Any]:
+    component = graph.value(node, JY.component)
+    pillar = graph.value(component, JY.pillar) if component is not None else None
+    provisions = ordered(graph, graph.objects(node, JY.implementsProvision))
+    groups = ordered(graph, graph.objects(node, JY.targetGroup))
+    return {
+        "id": local_id(node),
+        "iri": str(node),
+        "label": label(graph, node),
+        "label_en": label(graph, node, "en"),
+        "legal_basis": [_citation_key(graph, p) for p in provisions],
+        "pillar": label(graph, pillar),
+        "component": label(graph, component),
+        "target_group": "、".join(label(graph, g) for g in groups),
+        "activities": [label(graph, a) for a in ordered(graph, graph.objects(node, JY.activity))],
+        "implementation": label(graph, graph.value(node, JY.implementationMode)),
+        "operators": [_ref(graph, o) for o in ordered(graph, graph.objects(node, JY.operator))],
+        "departments": [_ref(graph, d) for d in ordered(graph, graph.objects(node, JY.responsibleDepartment))],
+        "fields": [label(graph, f) for f in ordered(graph, graph.objects(node, JY.field))],
+        "new": bool(graph.value(node, JY.isNew) is not None and graph.value(node, JY.isNew).toPython()),  # type: ignore[union-attr]
+        "source": _section(graph, node),
+    }
+
+
+def programs(graph: Graph) -> list[dict[str, Any]]:
+    """Every implementing programme of the plan, in plan order."""
+    return [program(graph, p) for p in ordered(graph, graph.subjects(RDF.type, JY.ImplementingProgram))]

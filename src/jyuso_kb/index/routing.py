@@ -1,0 +1,391 @@
+"""Compiling the reasoned plan into plain, read-only Python indexes (once at load).
+
+Requests are answered from these indexes only: no SPARQL and no rdflib on the request path.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date
+from types import MappingProxyType
+
+from rdflib import RDF, RDFS, SKOS, Graph, Literal, URIRef
+from rdflib.term import Node
+
+from jyuso_kb.index.textmatch import Label, LabelMatcher, normalize, spelling_table
+from jyuso_kb.namespaces import JY
+from jyuso_kb.plan.source import PlanSource
+from jyuso_kb.plan.terms import UNORDERED, label, local_id, ordered, position
+from jyuso_kb.reason.rules import Reasoned, reason
+
+KIND_OF_CLASS = {
+    JY.ImplementingProgram: "program",
+    JY.Department: "department",
+    JY.Meeting: "meeting",
+    JY.SupportBody: "body",
+}
+CONSENT = {JY["consent-yes"]: "yes", JY["consent-no"]: "no", JY["consent-unknown"]: "unknown"}
+
+
+@dataclass(frozen=True)
+class Target:
+    """A programme, department, meeting or support body that an answer can name."""
+
+    iri: str
+    id: str
+    kind: str
+    label: str
+    order: int
+    legal_basis: tuple[str, ...] = ()
+    departments: tuple[tuple[str, str], ...] = ()
+    operators: tuple[tuple[str, str], ...] = ()
+    functions: tuple[str, ...] = ()
+    source: str = ""
+    operating_years: frozenset[int] | None = None
+    status_by_year: MappingProxyType[int, str] = field(default_factory=lambda: MappingProxyType({}))
+
+
+@dataclass(frozen=True)
+class Routing:
+    """One derived routing fact, with its conditions (see ontology/routing.ttl)."""
+
+    rule: str
+    target: str
+    role: str
+    for_need: str | None
+    after: str | None
+    via_need: str | None
+    via_duty: str | None
+    via_field: str | None
+    via_function: str | None
+    successor: str | None
+    min_fields: int | None
+    unserved: bool
+    consent: frozenset[str] | None
+    min_age: int | None
+    max_age: int | None
+    valid_from: date | None
+    valid_until: date | None
+    condition: str
+    section: str
+    legal: tuple[str, ...]
+    explanation: str = ""
+    function_label: str = ""  # the label of via_function, looked up once at load
+
+
+@dataclass(frozen=True)
+class Need:
+    iri: str
+    id: str
+    label: str
+    fields: frozenset[str]
+    scheme_fields: frozenset[str]
+    compound: bool
+
+
+@dataclass(frozen=True)
+class RuleInfo:
+    id: str
+    intent: str
+    explain: str
+    weight: float = 0.0
+
+
+@dataclass(frozen=True)
+class RoutingIndex:
+    plan_label: str
+    plan_revision: str
+    period: tuple[int, int]
+    needs: MappingProxyType[str, Need]
+    need_ids: MappingProxyType[str, str]
+    per_need: MappingProxyType[str, tuple[Routing, ...]]
+    household: tuple[Routing, ...]
+    targets: MappingProxyType[str, Target]
+    rules: MappingProxyType[str, RuleInfo]
+    served: frozenset[str]
+    matcher: LabelMatcher
+
+
+def _int(graph: Graph, node: Node, prop: URIRef) -> int | None:
+    value = graph.value(node, prop)
+    return int(value.toPython()) if isinstance(value, Literal) else None
+
+
+def _date(graph: Graph, node: Node, prop: URIRef) -> date | None:
+    value = graph.value(node, prop)
+    if isinstance(value, Literal) and isinstance(value.toPython(), date):
+        result: date = value.toPython()
+        return result
+    return None
+
+
+def _str(graph: Graph, node: Node, prop: URIRef) -> str | None:
+    value = graph.value(node, prop)
+    return str(value) if value is not None else None
+
+
+def _kind(graph: Graph, node: Node) -> str | None:
+    for cls, kind in KIND_OF_CLASS.items():
+        if (node, RDF.type, cls) in graph:
+            return kind
+    return None
+
+
+def _section_number(graph: Graph, node: Node) -> str:
+    sections = ordered(graph, graph.objects(node, JY.source))
+    return str(graph.value(sections[0], JY.sectionNumber) or "") if sections else ""
+
+
+def _target(graph: Graph, node: Node, kind: str) -> Target:
+    functions: tuple[str, ...] = ()
+    legal: tuple[str, ...] = ()
+    departments: tuple[tuple[str, str], ...] = ()
+    operators: tuple[tuple[str, str], ...] = ()
+    if kind == "department":
+        cells = [
+            c
+            for c in graph.subjects(JY.department, node)
+            if (c, JY.participates, Literal(True)) in graph and (c, RDF.type, JY.CollaborationCell) in graph
+        ]
+        funcs = ordered(graph, (f for c in cells for f in graph.objects(c, JY.collaborationFunction)))
+        functions = tuple(label(graph, f) for f in funcs)
+    if kind == "program":
+        provisions = ordered(graph, graph.objects(node, JY.implementsProvision))
+        legal = tuple(str(graph.value(p, JY.citation)) for p in provisions)
+        responsible = ordered(graph, graph.objects(node, JY.responsibleDepartment))
+        departments = tuple((local_id(d), label(graph, d)) for d in responsible)
+        ops = ordered(graph, graph.objects(node, JY.operator))
+        operators = tuple((local_id(o), label(graph, o)) for o in ops)
+    if kind == "meeting":
+        basis = ordered(graph, graph.objects(node, JY.legalBasis))
+        legal = tuple(str(graph.value(p, JY.citation)) for p in basis)
+    years = {int(y) for y in graph.objects(node, JY.operatingInYear) if isinstance(y, Literal)}
+    scheduled = {int(y) for y in graph.objects(node, JY.scheduledInYear) if isinstance(y, Literal)}
+    return Target(
+        iri=str(node),
+        id=local_id(node),
+        kind=kind,
+        label=label(graph, node),
+        order=position(graph, node),
+        legal_basis=legal,
+        departments=departments,
+        operators=operators,
+        functions=functions,
+        source=_section_number(graph, node),
+        operating_years=frozenset(years) if scheduled else None,
+        status_by_year=MappingProxyType(_statuses(graph, node)),
+    )
+
+
+def _statuses(graph: Graph, node: Node) -> dict[int, str]:
+    """Fiscal year → the schedule's status labels for the rows naming this target (directly or by component)."""
+    rows = set(graph.subjects(JY.scheduleSubject, node))
+    component = graph.value(node, JY.component)
+    if component is not None:
+        rows |= set(graph.subjects(JY.scheduleSubject, component))
+    out: dict[int, list[str]] = {}
+    for row in rows:
+        for entry in graph.objects(row, JY.entry):
+            year = _int(graph, entry, JY.fiscalYear)
+            if year is not None:
+                for status in graph.objects(entry, JY.status):
+                    out.setdefault(year, []).append(label(graph, status))
+    return {y: "・".join(sorted(set(v))) for y, v in out.items()}
+
+
+def _routing(graph: Graph, node: Node) -> Routing:
+    consent = frozenset(
+        CONSENT[c] for c in graph.objects(node, JY.whenConsent) if isinstance(c, URIRef) and c in CONSENT
+    )
+    legal_nodes = ordered(graph, graph.objects(node, JY.citesLegalItem))
+    sections = ordered(graph, graph.objects(node, JY.citesSection))
+    return Routing(
+        rule=local_id(graph.value(node, JY.byRule) or URIRef("")),
+        target=str(graph.value(node, JY.recommends)),
+        role=str(graph.value(node, JY.role) or ""),
+        for_need=_str(graph, node, JY.forNeed),
+        after=_str(graph, node, JY.afterRecommending),
+        via_need=_str(graph, node, JY.viaNeed),
+        via_duty=_str(graph, node, JY.viaDuty),
+        via_field=_str(graph, node, JY.viaField),
+        via_function=_str(graph, node, JY.viaFunction),
+        successor=_str(graph, node, JY.succeededBy),
+        min_fields=_int(graph, node, JY.whenDistinctFieldsAtLeast),
+        unserved=graph.value(node, JY.whenUnservedNeed) == Literal(True),
+        consent=consent or None,
+        min_age=_int(graph, node, JY.whenMemberAgeAtLeast),
+        max_age=_int(graph, node, JY.whenMemberAgeAtMost),
+        valid_from=_date(graph, node, JY.validFrom),
+        valid_until=_date(graph, node, JY.validUntil),
+        condition=str(graph.value(node, JY.conditionText) or ""),
+        section="、".join(str(graph.value(s, JY.sectionNumber)) for s in sections),
+        legal=tuple(str(graph.value(p, JY.citation)) for p in legal_nodes),
+    )
+
+
+def _need_labels(graph: Graph, need: Node) -> list[tuple[str, float]]:
+    out = []
+    for prop, weight in ((SKOS.prefLabel, 1.0), (SKOS.altLabel, 0.9), (SKOS.hiddenLabel, 0.8)):
+        for value in graph.objects(need, prop):
+            if isinstance(value, Literal) and value.language in ("ja", None):
+                out.append((str(value), weight))
+    return sorted(out, key=lambda item: (-item[1], item[0]))
+
+
+def _most_specific(graph: Graph, routings: list[Routing]) -> list[Routing]:
+    """One routing per (rule, need, target): the one whose via_need is closest to the need in the thesaurus."""
+    best: dict[tuple[str, str, str, str], tuple[int, Routing]] = {}
+    for routing in routings:
+        key = _key(routing)
+        distance = _distance(graph, routing.for_need, routing.via_need)
+        current = best.get(key)
+        if current is None or (distance, routing.via_need or "", routing.via_duty or "") < (
+            current[0],
+            current[1].via_need or "",
+            current[1].via_duty or "",
+        ):
+            best[key] = (distance, routing)
+    # The whole key: routings differing only in `after` must not come out in hash order (answers would differ
+    # between processes).
+    return [r for _, r in sorted(best.values(), key=lambda item: _key(item[1]))]
+
+
+def _key(routing: Routing) -> tuple[str, str, str, str]:
+    return (routing.rule, routing.target, routing.for_need or "", routing.after or "")
+
+
+def _distance(graph: Graph, need: str | None, via: str | None) -> int:
+    """Steps along skos:broader from the need to the concept the target serves (0: the need itself)."""
+    if need is None or via is None or need == via:
+        return 0
+    frontier: set[Node] = {URIRef(need)}
+    seen: set[Node] = set()
+    for steps in range(1, 20):
+        frontier = {b for n in frontier for b in graph.objects(n, SKOS.broader)} - seen
+        if URIRef(via) in frontier:
+            return steps
+        seen |= frontier
+    return 99
+
+
+def compile_index(reasoned: Reasoned) -> RoutingIndex:
+    graph = reasoned.graph
+    spellings = spelling_table(graph)
+    scheme_fields = {str(f) for f in graph.subjects(JY.schemeField, Literal(True))}
+    # Sorted, so that labels normalising alike (子ども食堂 / こども食堂) tie the same way in every process.
+    need_nodes = sorted(
+        set(graph.subjects(RDF.type, JY.Need)) | set(graph.subjects(RDF.type, JY.CompoundNeed)), key=str
+    )
+    needs: dict[str, Need] = {}
+    labels: list[Label] = []
+    for node in need_nodes:
+        fields = frozenset(str(f) for f in graph.objects(node, JY.field))
+        needs[str(node)] = Need(
+            iri=str(node),
+            id=local_id(node),
+            label=_pref(graph, node, "ja"),
+            fields=fields,
+            scheme_fields=frozenset(fields & scheme_fields),
+            compound=(node, RDF.type, JY.CompoundNeed) in graph,
+        )
+        for text, weight in _need_labels(graph, node):
+            labels.append(Label(normalize(text, spellings), text, str(node), weight))
+    routings = [_routing(graph, r) for r in graph.subjects(RDF.type, JY.Routing)]
+    targets: dict[str, Target] = {}
+    for iri in {r.target for r in routings} | {r.after for r in routings if r.after}:
+        node = URIRef(iri)
+        kind = _kind(graph, node)
+        if kind is not None:
+            targets[iri] = _target(graph, node, kind)
+    names: dict[str, str] = {}
+    for node in graph.subjects(RDFS.label, None):
+        if isinstance(node, URIRef):
+            names[str(node)] = label(graph, node)
+    rules = {local_id(r): _rule_info(graph, r) for r in graph.subjects(RDF.type, JY.Rule)}
+    per_need: dict[str, list[Routing]] = {}
+    household: list[Routing] = []
+    for found in _most_specific(graph, routings):
+        if found.target not in targets:
+            continue
+        routing = replace(
+            found,
+            explanation=_explain(rules, names, targets[found.target], found),
+            function_label=names.get(found.via_function or "", ""),
+        )
+        if routing.for_need is None:
+            household.append(routing)
+        else:
+            per_need.setdefault(routing.for_need, []).append(routing)
+    served = frozenset(
+        need for need, rs in per_need.items() if any(targets[r.target].kind in ("program", "department") for r in rs)
+    )
+    plan = next(iter(graph.subjects(RDF.type, JY.Plan)), None)
+    period = (_int(graph, plan, JY.startFiscalYear) or 0, _int(graph, plan, JY.endFiscalYear) or 0) if plan else (0, 0)
+    return RoutingIndex(
+        plan_label=label(graph, plan) if plan else "",
+        plan_revision=str(graph.value(plan, JY.adopted) or "") if plan else "",
+        period=period,
+        needs=MappingProxyType(needs),
+        need_ids=MappingProxyType({n.id: n.iri for n in needs.values()}),
+        per_need=MappingProxyType({k: tuple(v) for k, v in per_need.items()}),
+        # routings that follow a recommendation (所管課 after its programme) in the plan's order of programmes
+        household=tuple(sorted(household, key=lambda r: (r.rule, r.target, _order(targets, r.after), r.after or ""))),
+        targets=MappingProxyType(targets),
+        rules=MappingProxyType(rules),
+        served=served,
+        matcher=LabelMatcher(labels, spellings),
+    )
+
+
+def _order(targets: dict[str, Target], iri: str | None) -> int:
+    target = targets.get(iri or "")
+    return target.order if target is not None else UNORDERED
+
+
+def _rule_info(graph: Graph, rule: Node) -> RuleInfo:
+    weight = graph.value(rule, JY.whoHandlesWeight)
+    return RuleInfo(
+        local_id(rule),
+        str(graph.value(rule, RDFS.comment) or ""),
+        str(graph.value(rule, JY.explanation) or ""),
+        float(weight) if isinstance(weight, Literal) else 0.0,
+    )
+
+
+def _explain(rules: dict[str, RuleInfo], names: dict[str, str], target: Target, routing: Routing) -> str:
+    """The rule's explanation with everything but {need} filled in (the needs are the request's)."""
+    rule = rules.get(routing.rule)
+    values = {
+        "target": target.label,
+        "via": names.get(routing.via_need or "", ""),
+        "field": names.get(routing.via_field or "", ""),
+        "duty": names.get(routing.via_duty or "", ""),
+        "function": names.get(routing.via_function or "", ""),
+        "condition": routing.condition,
+        "component": routing.role,
+        "after": names.get(routing.after or "", ""),
+        "from": routing.valid_from.isoformat() if routing.valid_from else "",
+        "until": routing.valid_until.isoformat() if routing.valid_until else "",
+        "successor": names.get(routing.successor or "", ""),
+    }
+    text = rule.explain if rule else ""
+    for key, value in values.items():
+        text = text.replace("{" + key + "}", value)
+    return text
+
+
+def _pref(graph: Graph, node: Node, lang: str) -> str:
+    for value in graph.objects(node, SKOS.prefLabel):
+        if isinstance(value, Literal) and value.language == lang:
+            return str(value)
+    return label(graph, node, lang)
+
+
+def build(plan: PlanSource) -> RoutingIndex:
+    """load → reason → index: everything expensive, once."""
+    return index_of(plan.merged())
+
+
+def index_of(merged: Graph) -> RoutingIndex:
+    """The index of an already merged plan (vocabulary + data); ``merged`` is read, never changed."""
+    return compile_index(reason(merged))

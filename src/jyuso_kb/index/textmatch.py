@@ -1,0 +1,159 @@
+"""Matching what residents and staff type against the thesaurus labels.
+
+Normalisation: NFKC, lower case, katakana → hiragana, spaces and punctuation dropped, then the spelling variants
+of ``data/thesaurus/orthography.ttl`` folded (子ども → こども, 障害 → 障がい …). Labels are normalised the same way.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+
+from rdflib import Graph
+
+from jyuso_kb.namespaces import JY
+
+_DROP = re.compile(r"[\s、。，．,.・!！?？「」『』（）()\[\]【】〜~\-ー－―…:：;；\"'`]+")
+_KATAKANA = {c: c - 0x60 for c in range(0x30A1, 0x30F7)}
+
+
+def spelling_table(graph: Graph) -> tuple[tuple[str, str], ...]:
+    """(variant, canonical) pairs from the data, longest variant first; variants are kana-folded like queries."""
+    pairs = []
+    for spelling in graph.subjects(JY.canonicalForm, None):
+        canonical = _fold(str(graph.value(spelling, JY.canonicalForm)))
+        for variant in graph.objects(spelling, JY.variantForm):
+            pairs.append((_fold(str(variant)), canonical))
+    return tuple(sorted(pairs, key=lambda p: (-len(p[0]), p[0])))
+
+
+def _fold(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).lower().translate(_KATAKANA)
+    return _DROP.sub("", text)
+
+
+def normalize(text: str, spellings: Iterable[tuple[str, str]] = ()) -> str:
+    """The matching form of a text. The long-vowel mark ー is dropped too (ごみやしき = ゴミ屋敷)."""
+    out = _fold(text)
+    for variant, canonical in spellings:
+        if variant and variant in out:
+            out = out.replace(variant, canonical)
+    return out
+
+
+def _is_hiragana(char: str) -> bool:
+    return "\u3041" <= char <= "\u309f"
+
+
+def bigrams(text: str) -> frozenset[str]:
+    return frozenset(text[i : i + 2] for i in range(len(text) - 1)) if len(text) > 1 else frozenset({text})
+
+
+@dataclass(frozen=True)
+class Label:
+    """One searchable label: its normalised form, what it names, and how strongly (prefLabel > altLabel …)."""
+
+    text: str
+    original: str
+    target: str
+    weight: float
+
+
+@dataclass(frozen=True)
+class Hit:
+    label: Label
+    start: int
+
+
+class LabelMatcher:
+    """Finds labels in a normalised text. Built once at load; read-only afterwards."""
+
+    def __init__(self, labels: Iterable[Label], spellings: tuple[tuple[str, str], ...]) -> None:
+        self.spellings = spellings
+        by_text: dict[str, list[Label]] = {}
+        for label in labels:
+            if len(label.text) >= 2 or label.text.isalnum():
+                by_text.setdefault(label.text, []).append(label)
+        self._by_text: Mapping[str, tuple[Label, ...]] = {k: tuple(v) for k, v in by_text.items()}
+        self._lengths = sorted({len(k) for k in self._by_text}, reverse=True)
+        self._bigrams = {k: bigrams(k) for k in self._by_text}
+
+    def exact(self, text: str) -> tuple[Label, ...]:
+        return self._by_text.get(normalize(text, self.spellings), ())
+
+    def find_all(self, text: str) -> list[Hit]:
+        """Every label occurring in the text, longest first, without labels that overlap a longer hit."""
+        norm = normalize(text, self.spellings)
+        hits: list[Hit] = []
+        covered: list[tuple[int, int]] = []
+        for length in self._lengths:
+            if length > len(norm):
+                continue
+            for start in range(len(norm) - length + 1):
+                piece = norm[start : start + length]
+                labels = self._by_text.get(piece)
+                if not labels:
+                    continue
+                end = start + length
+                if any(start < e and s < end for s, e in covered):
+                    continue
+                covered.append((start, end))
+                hits.extend(Hit(label, start) for label in labels)
+        return hits
+
+    def find_with_fuzzy(self, text: str, threshold: float = 0.6) -> list[Label]:
+        """Labels inside the text, then for each stretch no label covers (3+ characters) the most similar label."""
+        norm = normalize(text, self.spellings)
+        hits = self.find_all(text)
+        out = [h.label for h in hits]
+        covered = [False] * len(norm)
+        for hit in hits:
+            for i in range(hit.start, min(hit.start + len(hit.label.text), len(norm))):
+                covered[i] = True
+        stretch = ""
+        for char, done in [*zip(norm, covered, strict=True), ("", True)]:
+            if not done:
+                stretch += char
+                continue
+            if len(stretch) >= 3 and sum(not _is_hiragana(c) for c in stretch) >= 2:
+                out.extend(replace(lab, weight=lab.weight * 0.5) for lab in self._similar_norm(stretch, threshold))
+            stretch = ""
+        return out
+
+    def similar(self, text: str, threshold: float = 0.5) -> tuple[Label, ...]:
+        """The most similar labels; kana typed as katakana counts as content (ボランテイア ≈ ボランティア)."""
+        typed_katakana = {chr(_KATAKANA[ord(c)]) for c in unicodedata.normalize("NFKC", text) if ord(c) in _KATAKANA}
+        return self._similar_norm(normalize(text, self.spellings), threshold, frozenset(typed_katakana))
+
+    def _similar_norm(
+        self, norm: str, threshold: float, kana_content: frozenset[str] = frozenset()
+    ) -> tuple[Label, ...]:
+        """Labels whose character bigrams overlap the text's most (Dice coefficient ≥ threshold), sharing at least
+        one bigram of two content characters (kanji, latin, digits, and the kana in ``kana_content``, which were typed
+        as katakana): particles and verb endings alone never match."""
+        if len(norm) < 2:
+            return ()
+        grams = bigrams(norm)
+
+        def is_content(char: str) -> bool:
+            return not _is_hiragana(char) or char in kana_content
+
+        content = {g for g in grams if len(g) == 2 and is_content(g[0]) and is_content(g[1])}
+        best, best_score = "", 0.0
+        for key, key_grams in self._bigrams.items():
+            if not content & key_grams:
+                continue
+            score = 2 * len(grams & key_grams) / (len(grams) + len(key_grams))
+            if score > best_score or (score == best_score and key < best):
+                best, best_score = key, score
+        return self._by_text[best] if best_score >= threshold else ()
+
+    def containing(self, text: str) -> tuple[Label, ...]:
+        """The shortest labels that contain the whole text (for short inputs such as 「介護」)."""
+        norm = normalize(text, self.spellings)
+        if len(norm) < 2:
+            return ()
+        keys = sorted((k for k in self._by_text if norm in k), key=lambda k: (len(k), k))
+        return self._by_text[keys[0]] if keys else ()

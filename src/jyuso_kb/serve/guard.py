@@ -1,0 +1,133 @@
+"""The Guard: ASGI middleware in front of every endpoint (limits, headers, access log)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+import time
+from collections.abc import Mapping
+
+from fastapi.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from jyuso_kb import __version__
+from jyuso_kb.serve.errors import error
+from jyuso_kb.serve.snapshot import Snapshot
+
+ACCESS_LOG = logging.getLogger("jyuso_kb.access")
+MAX_QUERY_STRING = 4096
+PRIVATE_PATHS = ("/v1/route", "/v1/who-handles", "/v1/validate", "/v1/revisions")
+CATALOG_PATHS = (
+    "/v1/needs",
+    "/v1/programs",
+    "/v1/departments",
+    "/v1/meetings",
+    "/v1/matrix",
+    "/v1/schedule",
+    "/v1/legal-items",
+    "/v1/catalog",
+    "/v1/context.jsonld",
+    "/health",
+)
+
+
+class Guard:
+    """ASGI middleware: query-string and body limits, revision header, no-store, CORS for the catalog, access log;
+    dispatches the paths of ``direct`` to their plain ASGI endpoints."""
+
+    def __init__(self, app: ASGIApp, max_body: int, direct: Mapping[str, ASGIApp]) -> None:
+        self.app = app
+        self.max_body = max_body
+        self.direct = direct  # path → plain ASGI endpoint answered here, past FastAPI's router (the hot path)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        path: str = scope["path"]
+        status_box = {"status": 0}
+        snapshot: Snapshot | None = getattr(scope["app"].state, "snapshot", None) if "app" in scope else None
+        if snapshot is not None:
+            scope.setdefault("state", {})["snapshot"] = snapshot
+
+        async def send_wrapped(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status_box["status"] = message["status"]
+                headers = list(message.get("headers", []))
+                if snapshot is not None:
+                    headers.append((b"x-plan-revision", snapshot.revision.encode()))
+                    headers.append((b"x-plan-adopted", snapshot.adopted.encode()))
+                headers.append((b"x-jyuso-kb-version", __version__.encode()))
+                if path.startswith(PRIVATE_PATHS):
+                    headers.append((b"cache-control", b"no-store"))
+                if path.startswith(CATALOG_PATHS) or path.startswith("/v1/sparql"):
+                    headers.append((b"access-control-allow-origin", b"*"))
+                message["headers"] = headers
+            await send(message)
+
+        try:
+            if len(scope.get("query_string", b"")) > MAX_QUERY_STRING:
+                await error(
+                    414, "query_too_long", "URL の問い合わせ文字列が長すぎます。", "query", "POST で送ってください。"
+                )(scope, receive, send_wrapped)
+                return
+            if scope["method"] == "OPTIONS" and path.startswith(CATALOG_PATHS):
+                await Response(
+                    status_code=204,
+                    headers={"access-control-allow-methods": "GET, OPTIONS", "access-control-allow-headers": "accept"},
+                )(scope, receive, send_wrapped)
+                return
+            declared = dict(scope.get("headers", [])).get(b"content-length")
+            if declared is not None and declared.isdigit() and int(declared) > self.max_body:
+                await self._too_large(scope, receive, send_wrapped)
+                return
+            body, complete = await self._read(receive)
+            if not complete:
+                await self._too_large(scope, receive, send_wrapped)
+                return
+            await self.direct.get(path, self.app)(scope, _replay(body), send_wrapped)
+        finally:
+            # An exception on its way out is answered outside this middleware, by the app's 500 handler.
+            status = status_box["status"] or (500 if sys.exc_info()[0] is not None else 0)
+            ACCESS_LOG.info("%s %s %s %.1fms", scope["method"], path, status, (time.perf_counter() - started) * 1000)
+
+    async def _read(self, receive: Receive) -> tuple[bytes, bool]:
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                return b"".join(chunks), True
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_body:
+                return b"", False
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                return b"".join(chunks), True
+
+    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
+        limit = f"{self.max_body // (1024 * 1024)} MiB"
+        await error(
+            413,
+            "body_too_large",
+            f"送信データが大きすぎます(上限 {limit})。",
+            "body",
+            "計画のデータだけを送ってください。",
+        )(scope, receive, send)
+
+
+def _replay(body: bytes) -> Receive:
+    sent = False
+
+    async def receive() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        await asyncio.sleep(3600)
+        return {"type": "http.disconnect"}
+
+    return receive

@@ -1,0 +1,72 @@
+"""The service state: one immutable snapshot of a plan, built once at load and swapped as a whole.
+
+load → reason → index → views/exports; each request reads the snapshot reference once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from rdflib import Graph
+
+from jyuso_kb.formats import catalog, export, views
+from jyuso_kb.index import routing as routing_index
+from jyuso_kb.index.routing import RoutingIndex
+from jyuso_kb.plan.source import PlanSource
+from jyuso_kb.store.revisions import canonical, content_id
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    plan: PlanSource
+    merged: Graph
+    index: RoutingIndex
+    revision: str
+    adopted: str
+    programs: tuple[dict[str, Any], ...]
+    departments: tuple[dict[str, Any], ...]
+    meetings: tuple[dict[str, Any], ...]
+    matrix: dict[str, Any]
+    schedule: dict[str, Any]
+    legal_items: tuple[dict[str, Any], ...]
+    needs: tuple[dict[str, Any], ...]
+    turtle: bytes
+    jsonld: bytes
+    csv: bytes
+
+    def program(self, ident: str) -> dict[str, Any] | None:
+        return next((p for p in self.programs if p["id"] == ident), None)
+
+    def department(self, ident: str) -> dict[str, Any] | None:
+        return next((d for d in self.departments if d["id"] == ident), None)
+
+    def meeting(self, ident: str) -> dict[str, Any] | None:
+        return next((m for m in self.meetings if m["id"] == ident), None)
+
+
+def revision_of(data: Graph) -> str:
+    """Content hash of the plan data (sorted N-Triples): the same data gives the same revision id."""
+    return content_id(canonical(data))[0]
+
+
+def build_snapshot(plan: PlanSource) -> Snapshot:
+    merged = plan.merged()
+    index = routing_index.index_of(merged)  # the merged graph is built once, not again for the index
+    return Snapshot(
+        plan=plan,
+        merged=merged,
+        index=index,
+        revision=revision_of(plan.data),
+        adopted=index.plan_revision,
+        programs=tuple(catalog.programs(merged)),
+        departments=tuple(views.departments(merged)),
+        meetings=tuple(views.meetings(merged)),
+        matrix=views.matrix(merged),
+        schedule=views.schedule(merged),
+        legal_items=tuple(views.legal_items(merged)),
+        needs=tuple(views.needs(merged)),
+        turtle=export.to_turtle(plan.data).encode(),
+        jsonld=export.to_jsonld(plan.data).encode(),
+        csv=export.to_csv(merged).encode(),
+    )

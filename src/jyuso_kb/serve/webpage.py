@@ -1,0 +1,73 @@
+"""The Japanese web page for 窓口 staff and policy staff: ``/`` serves ``web/index.html``, ``/web/…`` its assets.
+
+Plain static files (ES modules, CSS; no build step, nothing fetched from other origins) that call the same-origin
+API. A strict Content-Security-Policy lets the browser itself refuse anything else. Nothing about a household is
+stored: the page keeps a routing result in memory only and posts needs in request bodies, never in URLs.
+
+``/web/rules.json`` gives each routing rule its short Japanese name and intent (the ``# name:`` and ``# intent:``
+headers of rules/*.rq), so that the page can explain a "why" in plain words.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.responses import FileResponse, JSONResponse
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from jyuso_kb.reason import rules as reasoning
+
+WEB_DIR = Path(__file__).resolve().parent / "web"
+
+SECURITY_HEADERS = {
+    "content-security-policy": (
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
+        "font-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    ),
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+    "x-frame-options": "DENY",
+    "permissions-policy": "camera=(), microphone=(), geolocation=()",
+    # The page changes with each release and has no household data; revalidate rather than cache stale code.
+    "cache-control": "no-cache",
+}
+
+
+class _Headers:
+    """ASGI wrapper adding the page's security headers to every response of the wrapped app."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [(k, v) for k, v in message.get("headers", []) if k.decode("latin-1") not in SECURITY_HEADERS]
+                headers += [(k.encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def rules_summary() -> dict[str, Any]:
+    """Every routing rule: id, short Japanese name, intent, plan section and legal item (from the rule headers)."""
+    return {"rules": [rule.summary() for rule in reasoning.rules()]}
+
+
+def mount_web(app: FastAPI) -> None:
+    """Serve the page at ``/`` and its static assets under ``/web/``."""
+    index = WEB_DIR / "index.html"
+
+    @app.api_route("/", methods=["GET", "HEAD"], include_in_schema=False)
+    async def page() -> FileResponse:
+        return FileResponse(index, media_type="text/html; charset=utf-8", headers=SECURITY_HEADERS)
+
+    @app.get("/web/rules.json", include_in_schema=False)
+    async def rules() -> JSONResponse:
+        return JSONResponse(rules_summary(), headers=SECURITY_HEADERS)
+
+    app.mount("/web", _Headers(StaticFiles(directory=WEB_DIR)), name="web")
