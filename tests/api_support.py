@@ -24,7 +24,7 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 JAPANESE = re.compile(r"[\u3040-\u309f\u30a0-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
-SERVER_READY_SECONDS = 10.0
+SERVER_READY_SECONDS = 90.0  # a limit against a hang, not a measure: a loaded machine (pytest-xdist) starts slowly
 
 
 def free_port() -> int:
@@ -167,7 +167,6 @@ class RealServer:
             self.env.pop(key, None)
         self.env["NO_PROXY"] = "127.0.0.1,localhost"
         self.process: subprocess.Popen[bytes] | None = None
-        self.startup_seconds = 0.0
 
     def command(self) -> list[str]:
         script = Path(sys.executable).parent / "jyuso-kb"
@@ -186,7 +185,6 @@ class RealServer:
         except BaseException:
             self.stop()
             raise
-        self.startup_seconds = time.monotonic() - started
         return self
 
     def _wait_ready(self, started: float) -> None:
@@ -255,9 +253,3 @@ def assert_error(response: httpx.Response, status: int | None = None) -> dict[st
     assert JAPANESE.search(error["message"]), error["message"]
     assert "Traceback" not in response.text
     return dict(error)
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, int(round(fraction * len(ordered) + 0.5)) - 1))
-    return ordered[index]

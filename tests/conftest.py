@@ -1,22 +1,62 @@
-"""Shared fixtures: the embedded plan is loaded once per test session (it is immutable)."""
+"""Shared fixtures. What tests only read is built once per test process (with pytest-xdist, once per worker): the
+embedded plan, the in-process app on it and one real ``jyuso-kb serve`` on it. A test that changes a service's
+state (publishes a revision, kills a worker) starts its own.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from jyuso_kb.plan.load import load_embedded
 from jyuso_kb.plan.source import PlanSource
 
+if TYPE_CHECKING:
+    from fastapi.testclient import TestClient
+
+    from .api_support import RealServer
+
 TESTS = Path(__file__).resolve().parent
 FIXTURES = TESTS / "fixtures"
 EXPECTED = TESTS / "expected"
 
 
+@pytest.hookimpl(trylast=True)  # after pytest's own reordering by fixture scope
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked slow run first: with pytest-xdist they start while the short ones fill the other workers,
+    instead of finishing the run alone."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 @pytest.fixture(scope="session")
 def uozu() -> PlanSource:
     return load_embedded()
+
+
+@pytest.fixture(scope="session")
+def api(uozu: PlanSource) -> Iterator[TestClient]:
+    """The app on the embedded plan with the default settings, in process. It has no store, so no request can
+    change its plan; any exception escaping the app fails the test (TestClient's default)."""
+    from fastapi.testclient import TestClient
+
+    from jyuso_kb.serve.app import create_app
+    from jyuso_kb.serve.settings import Settings
+
+    with TestClient(create_app(Settings(), plan=uozu)) as client:  # the plan as read once, not read again
+        yield client
+
+
+@pytest.fixture(scope="session")
+def real_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealServer]:
+    """One real ``jyuso-kb serve`` on 127.0.0.1 with the default settings. Tests that read its log read only what
+    they caused (``mark`` / ``log_since``)."""
+    from .api_support import RealServer
+
+    with RealServer(tmp_path_factory.mktemp("real-server") / "server.log") as server:
+        yield server
 
 
 def csv_workbook_without_outreach_department(folder: Path) -> Path:

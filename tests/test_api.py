@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,13 +11,11 @@ from rdflib import Graph
 from rdflib.compare import isomorphic
 
 from jyuso_kb.plan.source import PlanSource
-from jyuso_kb.serve.app import create_app
 
 
-@pytest.fixture(scope="module")
-def client() -> Iterator[TestClient]:
-    with TestClient(create_app()) as c:
-        yield c
+@pytest.fixture
+def client(api: TestClient) -> TestClient:
+    return api
 
 
 def test_health_names_the_revision(client: TestClient) -> None:
@@ -216,6 +213,7 @@ def test_openapi_documents_every_endpoint_with_examples(client: TestClient) -> N
     assert script.status_code == 200 and "SwaggerUIBundle" in script.text
 
 
+@pytest.mark.slow
 def test_validate_accepts_a_workbook_and_names_the_cell(client: TestClient, tmp_path: Path) -> None:
     import io
     import zipfile

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import requests
 import schemathesis
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
@@ -20,7 +21,6 @@ from rdflib import Graph
 from rdflib.compare import isomorphic, to_isomorphic
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from schemathesis.checks import not_a_server_error
-from schemathesis.python import asgi as schemathesis_asgi
 from schemathesis.specs.openapi.checks import response_schema_conformance
 from SPARQLWrapper import JSON, JSONLD, POST, TURTLE, SPARQLWrapper
 
@@ -63,38 +63,57 @@ def expected_label_graph(plan: PlanSource) -> Graph:
     return graph
 
 
-@pytest.fixture(scope="module")
-def client() -> Iterator[TestClient]:
-    with TestClient(create_app(Settings(sparql_workers=1))) as c:
-        yield c
+@pytest.fixture
+def client(api: TestClient) -> TestClient:
+    return api
+
+
+def _no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Clients that read the proxy variables (requests, urllib) go straight to 127.0.0.1, never through a proxy."""
+    for key in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
 
 
 # ---------------------------------------------------------------------------------------------------------------
 # 1. Every operation of the OpenAPI document, fuzzed by schemathesis: no server error, responses as documented.
 # ---------------------------------------------------------------------------------------------------------------
 
-# The app is loaded through schemathesis' own ASGI client, which runs the app's lifespan (plan, SPARQL workers).
-fuzzed_app = create_app(Settings(sparql_timeout=3))
-schema = schemathesis.openapi.from_asgi("/openapi.json", fuzzed_app)
+# Bodies schemathesis has no serializer for are sent as generated: a SPARQL query is text, a workbook raw bytes.
+schemathesis.serializer.alias("application/sparql-query", "text/plain")
+schemathesis.serializer.alias(
+    ["application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "application/zip"],
+    "application/octet-stream",
+)
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _stop_fuzzed_app() -> Iterator[None]:
-    yield
-    schemathesis_asgi.shutdown_lifespans()  # ends the lifespan schemathesis started (the SPARQL workers exit)
+# The OpenAPI document is the app's own (built without starting the app); schemathesis sends every case over HTTP to
+# the shared real server, which starts once (an ASGI app would be started and stopped for each operation).
+schema = schemathesis.openapi.from_dict(create_app(Settings()).openapi())
+
+
+@pytest.fixture(scope="module")
+def http(real_server: RealServer) -> Iterator[tuple[str, requests.Session]]:
+    with requests.Session() as session:
+        session.trust_env = False  # straight to 127.0.0.1, never through a proxy
+        yield real_server.base_url, session
 
 
 @schema.parametrize()
 @settings(max_examples=25, deadline=None, database=None, suppress_health_check=list(HealthCheck))
-def test_openapi_operations_never_fail_on_the_server(case: Any) -> None:
-    case.call_and_validate(checks=[not_a_server_error, response_schema_conformance])
+def test_openapi_operations_never_fail_on_the_server(case: Any, http: tuple[str, requests.Session]) -> None:
+    base_url, session = http
+    case.call_and_validate(
+        base_url=base_url, session=session, checks=[not_a_server_error, response_schema_conformance], timeout=30
+    )
 
 
 def test_schemathesis_covers_every_operation(client: TestClient) -> None:
     spec = client.get("/openapi.json").json()
     documented = {(m.upper(), p) for p, item in spec["paths"].items() for m in item if m != "parameters"}
-    fuzzed = {(op.method.upper(), op.path) for op in (r.ok() for r in schema.get_all_operations())}  # type: ignore[union-attr]
-    assert fuzzed == documented
+    covered = {(op.method.upper(), op.path) for op in (r.ok() for r in schema.get_all_operations())}  # type: ignore[union-attr]
+    assert covered == documented
     assert len(documented) >= 17
 
 
@@ -126,20 +145,10 @@ def test_documented_media_type_of_the_context(client: TestClient) -> None:
 # ---------------------------------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealServer]:
-    with RealServer(tmp_path_factory.mktemp("sparql-server") / "server.log") as running:
-        yield running
-
-
 @pytest.fixture
-def endpoint(server: RealServer, monkeypatch: pytest.MonkeyPatch) -> str:
-    # SPARQLWrapper and SPARQLStore use urllib: never through a proxy, always straight to 127.0.0.1
-    for key in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):
-        monkeypatch.delenv(key, raising=False)
-    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
-    return server.base_url + "/v1/sparql"
+def endpoint(real_server: RealServer, monkeypatch: pytest.MonkeyPatch) -> str:
+    _no_proxy(monkeypatch)  # SPARQLWrapper and SPARQLStore use urllib
+    return real_server.base_url + "/v1/sparql"
 
 
 def _wrapper(endpoint: str, query: str, fmt: str, method: str | None = None) -> Any:
@@ -213,7 +222,7 @@ def test_jsonld_expands_without_any_fetch_and_is_the_plan(client: TestClient, pl
     expanded = jsonld.expand(document, {"documentLoader": refuse})
     nquads = jsonld.to_rdf(expanded, {"format": "application/n-quads", "documentLoader": refuse})
     assert attempted == []
-    graph = Graph().parse(data=nquads, format="nquads")
+    graph = Graph().parse(data=nquads, format="nt")  # N-Quads without a graph name: the catalog is one graph
     assert len(graph) == len(plan.data)
     assert isomorphic(graph, plan.data)
     turtle = Graph().parse(data=client.get("/v1/catalog", params={"format": "ttl"}).text, format="turtle")

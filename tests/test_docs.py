@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 from jyuso_kb import cli, resources
+from jyuso_kb.check import quality
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -30,10 +31,24 @@ def test_every_command_and_option_is_in_the_readme() -> None:
     assert missing == []
 
 
-def test_every_data_file_and_check_is_in_the_readme() -> None:
+def test_every_data_and_ontology_file_is_in_the_readme() -> None:
     names = [p.name for p in resources.municipality_dir().glob("*.ttl")]
     names += [p.name for p in (ROOT / "ontology").glob("*") if p.is_file()]
     assert [n for n in names if n not in README] == []
+
+
+def test_every_rule_is_in_the_readme() -> None:
+    rules = sorted(p.stem for p in (ROOT / "rules").glob("*.rq"))
+    assert rules
+    assert [r for r in rules if f"`{r}`" not in README] == []
+
+
+def test_every_check_is_in_the_readme_with_its_severity() -> None:
+    """The checks table names every check of checks/ once, with the severity its header gives."""
+    rows = dict(re.findall(r"^\| `([\w-]+)` \| (error|warning) \|", README, re.M))
+    checks = {check.name: check.severity for check in quality.checks()}
+    assert sorted(checks) == sorted(p.stem for p in (ROOT / "checks").glob("*.rq"))
+    assert rows == checks
 
 
 def test_quick_start_is_two_commands_and_ci_runs_the_test_one() -> None:

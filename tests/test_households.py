@@ -80,7 +80,8 @@ def test_household_case(case: dict[str, Any], index: RoutingIndex) -> None:
         for item in answer[key]:
             assert item["why"], f"{item['id']} has no explanation"
             for why in item["why"]:
-                assert why["rule"] and why["section"] and why["text"], why
+                assert why["rule"] and why["section"] and why["legal_item"] and why["text"], why
+                assert all(why["legal_item"]), why
                 assert "{" not in why["text"], why["text"]
 
 

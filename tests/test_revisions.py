@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import random
+import select
 import signal
 import subprocess
 import sys
@@ -23,7 +24,7 @@ from jyuso_kb.namespaces import JY
 from jyuso_kb.plan.source import PlanSource
 from jyuso_kb.serve.app import create_app
 from jyuso_kb.serve.settings import Settings
-from jyuso_kb.store.revisions import Store, canonical
+from jyuso_kb.store.revisions import Store, canonical, content_id
 
 U = "https://w3id.org/jyuso-kb/data/uozu/"
 POLICY, STAFF = "policy-token-example-7d1c", "staff-token-example-2b9e"
@@ -43,9 +44,7 @@ def _variant(uozu: PlanSource, *, drop: tuple[str, str] | None = None, cell_on: 
     return graph
 
 
-@pytest.fixture()
-def tokens_file(tmp_path: Path) -> Path:
-    path = tmp_path / "tokens.json"
+def _write_tokens(path: Path) -> Path:
     path.write_text(
         json.dumps(
             {
@@ -62,9 +61,25 @@ def tokens_file(tmp_path: Path) -> Path:
 
 
 @pytest.fixture()
-def client(tmp_path: Path, tokens_file: Path) -> Iterator[TestClient]:
+def tokens_file(tmp_path: Path) -> Path:
+    return _write_tokens(tmp_path / "tokens.json")
+
+
+@pytest.fixture()
+def client(tmp_path: Path, tokens_file: Path, uozu: PlanSource) -> Iterator[TestClient]:
+    """A service on a store of its own: for the tests that publish. (Every app here is given the embedded plan as
+    read once, instead of reading it again: what a store makes active replaces its data.)"""
     settings = Settings(store=tmp_path / "store", tokens_file=tokens_file, sparql_workers=1)
-    with TestClient(create_app(settings)) as c:
+    with TestClient(create_app(settings, plan=uozu)) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def unpublished(tmp_path_factory: pytest.TempPathFactory, uozu: PlanSource) -> Iterator[TestClient]:
+    """A service on a store nothing is ever published into: shared by the tests whose publishes are refused."""
+    folder = tmp_path_factory.mktemp("unpublished")
+    settings = Settings(store=folder / "store", tokens_file=_write_tokens(folder / "tokens.json"), sparql_workers=1)
+    with TestClient(create_app(settings, plan=uozu)) as c:
         yield c
 
 
@@ -90,7 +105,9 @@ def test_cli_diff_names_changes_and_affected(
     assert result["affected"]["programs"] == [{"id": "prog-outreach", "label": "アウトリーチ等を通じた継続的支援事業"}]
 
 
-def test_publish_needs_a_policy_token(client: TestClient, uozu: PlanSource) -> None:
+@pytest.mark.xdist_group("unpublished")  # its module fixture is set up on one worker only
+def test_publish_needs_a_policy_token(unpublished: TestClient, uozu: PlanSource) -> None:
+    client = unpublished
     body = _turtle(_variant(uozu, cell_on="cell-zeimu-participation"))
     headers = {"content-type": "text/turtle"}
     none = client.post("/v1/revisions", content=body, headers=headers)
@@ -99,8 +116,10 @@ def test_publish_needs_a_policy_token(client: TestClient, uozu: PlanSource) -> N
     assert staff.status_code == 403 and staff.json()["error"]["code"] == "forbidden"
     wrong = client.post("/v1/revisions", content=body, headers={**headers, "authorization": "Bearer nope"})
     assert wrong.status_code == 401
+    assert client.get("/v1/revisions").json()["revisions"] == []
 
 
+@pytest.mark.slow
 def test_publish_activates_and_rollback_restores(client: TestClient, uozu: PlanSource) -> None:
     first = client.get("/health").json()["revision"]
     auth = {"authorization": f"Bearer {POLICY}", "content-type": "text/turtle"}
@@ -132,7 +151,9 @@ def test_publish_activates_and_rollback_restores(client: TestClient, uozu: PlanS
     assert client.post(f"/v1/revisions/{new_id}/activate").status_code == 401
 
 
-def test_non_conforming_revision_is_not_published(client: TestClient, uozu: PlanSource) -> None:
+@pytest.mark.xdist_group("unpublished")  # its module fixture is set up on one worker only
+def test_non_conforming_revision_is_not_published(unpublished: TestClient, uozu: PlanSource) -> None:
+    client = unpublished
     before = client.get("/health").json()["revision"]
     auth = {"authorization": f"Bearer {POLICY}", "content-type": "text/turtle"}
     r = client.post(
@@ -147,7 +168,9 @@ def test_non_conforming_revision_is_not_published(client: TestClient, uozu: Plan
     assert client.get("/v1/revisions").json()["revisions"] == []
 
 
-def test_revisions_diff_endpoint(client: TestClient, uozu: PlanSource) -> None:
+@pytest.mark.xdist_group("unpublished")  # its module fixture is set up on one worker only
+def test_revisions_diff_endpoint(unpublished: TestClient, uozu: PlanSource) -> None:
+    client = unpublished
     r = client.post(
         "/v1/revisions/diff",
         content=_turtle(_variant(uozu, cell_on="cell-zeimu-participation")),
@@ -173,61 +196,129 @@ def test_audit_log_records_who_when_hash_and_nothing_else(client: TestClient, uo
     assert "CANARY" not in (tmp_path / "store" / "audit.log").read_text("utf-8")
 
 
+@pytest.mark.slow
 def test_store_survives_a_restart(tmp_path: Path, tokens_file: Path, uozu: PlanSource) -> None:
     settings = Settings(store=tmp_path / "store", tokens_file=tokens_file, sparql_workers=1)
     auth = {"authorization": f"Bearer {POLICY}", "content-type": "text/turtle"}
-    with TestClient(create_app(settings)) as c:
+    with TestClient(create_app(settings, plan=uozu)) as c:
         published = c.post(
             "/v1/revisions", content=_turtle(_variant(uozu, cell_on="cell-zeimu-participation")), headers=auth
         ).json()["active"]
-    with TestClient(create_app(settings)) as c:
+    with TestClient(create_app(settings, plan=uozu)) as c:
         assert c.get("/health").json()["revision"] == published
         assert c.get("/v1/departments/dept-zeimu").json()["matrix"]["参加支援"] is True
 
 
 # ---------------------------------------------------------------- crash safety
 
-CHILD = """
-import os, signal, sys
+# The processes killed below are forked, one per attempt, from one "zygote" child that imported the store and read
+# both revisions once (a fresh interpreter per attempt would spend most of the test importing). The zygote answers
+# each line "STEP ROOT" on its stdin with the exit code of a process it forked to publish into the store at ROOT:
+# STEP k > 0 publishes the new revision once and is killed (SIGKILL) at its k-th durable step (fsync or rename);
+# STEP 0 publishes the two revisions in turn, after printing "ready PID", until the test kills it.
+ZYGOTE = """
+import os, signal, sys, traceback
 from pathlib import Path
 from rdflib import Graph
 from jyuso_kb.store.revisions import Store
-crash_at = int(os.environ.get("CRASH_AT_STEP", "0"))
-if crash_at:
-    # the fault is injected here, in the test's child: killed at the k-th durable step (fsync or rename)
-    calls = {"n": 0}
-    def dying(real):
-        def step(*args):
-            calls["n"] += 1
-            if calls["n"] == crash_at:
-                os.kill(os.getpid(), signal.SIGKILL)
-            return real(*args)
-        return step
-    os.fsync, os.replace = dying(os.fsync), dying(os.replace)
-store = Store(Path(sys.argv[1]))
-graphs = [Graph().parse(p, format="nt") for p in sys.argv[2:]]
-print("ready", flush=True)
-i = 0
-while True:
-    store.publish(graphs[i % len(graphs)], "crash-test", f"round {i}", True)
-    i += 1
-    if len(sys.argv) == 3:
-        break
+graphs = [Graph().parse(p, format="nt") for p in sys.argv[1:]]
+
+def publish(root, crash_at):
+    if crash_at:  # the fault is injected here, in the test's child
+        calls = {"n": 0}
+        def dying(real):
+            def step(*args):
+                calls["n"] += 1
+                if calls["n"] == crash_at:
+                    os.kill(os.getpid(), signal.SIGKILL)
+                return real(*args)
+            return step
+        os.fsync, os.replace = dying(os.fsync), dying(os.replace)
+        Store(root).publish(graphs[0], "crash-test", "round 0", True)
+        return
+    store = Store(root)
+    print(f"ready {os.getpid()}", flush=True)
+    i = 0
+    while True:
+        store.publish(graphs[i % len(graphs)], "crash-test", f"round {i}", True)
+        i += 1
+
+print("zygote", flush=True)
+for line in sys.stdin:
+    step, root = line.split()
+    pid = os.fork()
+    if pid == 0:
+        code = 0
+        try:
+            publish(Path(root), int(step))
+        except BaseException:
+            traceback.print_exc()
+            code = 1
+        sys.stdout.flush()
+        os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    print(f"exit {os.waitstatus_to_exitcode(status)}", flush=True)
 """
 
 
+class Zygote:
+    """The zygote process, spoken to line by line; every read has a timeout, so a stuck child fails the test."""
+
+    def __init__(self, *files: Path) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", ZYGOTE, *map(str, files)], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+        )
+        self.pending = b""
+        assert self.read() == "zygote"
+
+    def read(self, timeout: float = 60.0) -> str:
+        assert self.process.stdout is not None
+        deadline = time.monotonic() + timeout
+        while b"\n" not in self.pending:
+            ready, _, _ = select.select([self.process.stdout], [], [], max(0.0, deadline - time.monotonic()))
+            assert ready, f"no answer from the zygote within {timeout:g} s"
+            chunk = os.read(self.process.stdout.fileno(), 4096)
+            assert chunk, f"the zygote ended (exit {self.process.poll()})"
+            self.pending += chunk
+        line, self.pending = self.pending.split(b"\n", 1)
+        return line.decode().strip()
+
+    def send(self, step: int, root: Path) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.write(f"{step} {root}\n".encode())
+        self.process.stdin.flush()
+
+    def exit_code(self) -> int:
+        answer = self.read()
+        assert answer.startswith("exit "), answer
+        return int(answer.split()[1])
+
+    def close(self) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.close()
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=5)
+
+
 def _check_store(root: Path, allowed: dict[str, bytes]) -> str:
+    """After a crash: no temporary file once the store is opened, the active revision is the old or the new one, and
+    every stored version holds exactly its canonical bytes (the hash in its manifest is the hash of those bytes)."""
     store = Store(root)
     assert not list(root.rglob("*.tmp")), "temporary files must be gone after opening"
     active = store.active_id()
     assert active in allowed, active
-    assert canonical(store.data(active)) == allowed[active]
     for version in (root / "versions").iterdir():
         assert version.name in allowed
-        assert canonical(store.data(version.name)) == allowed[version.name]
+        assert (version / "data.nt").read_bytes() == allowed[version.name]
+        revision = store.get(version.name)
+        assert revision is not None and revision.sha256 == content_id(allowed[version.name])[1]
     return active
 
 
+@pytest.mark.slow
 def test_sigkill_at_every_write_step_and_at_random_times(tmp_path: Path, uozu: PlanSource) -> None:
     old = Graph()
     old += uozu.data
@@ -237,39 +328,35 @@ def test_sigkill_at_every_write_step_and_at_random_times(tmp_path: Path, uozu: P
         path = tmp_path / name
         path.write_bytes(canonical(graph))
         files.append(path)
-    from jyuso_kb.store.revisions import content_id
-
     allowed = {content_id(canonical(g))[0]: canonical(g) for g in (old, new)}
     kills = 0
     outcomes = set()
-    # injected: the k-th durable write step (fsync or rename) of publishing the new revision over the old one
-    for step in range(1, 12):
-        root = tmp_path / f"store-step-{step}"
-        Store(root).publish(old, "setup", "", True)
-        env = {**os.environ, "CRASH_AT_STEP": str(step)}
-        done = subprocess.run(
-            [sys.executable, "-c", CHILD, str(root), str(files[1])], env=env, capture_output=True, timeout=60
-        )
-        if done.returncode == -signal.SIGKILL:
+    zygote = Zygote(files[1], files[0])  # the new revision first: the one published over the old
+    try:
+        # injected: the k-th durable write step (fsync or rename) of publishing the new revision over the old one
+        for step in range(1, 12):
+            root = tmp_path / f"store-step-{step}"
+            Store(root).publish(old, "setup", "", True)
+            zygote.send(step, root)
+            code = zygote.exit_code()
+            assert code in (0, -signal.SIGKILL), f"step {step}: exit {code}"
+            kills += code == -signal.SIGKILL
+            outcomes.add(_check_store(root, allowed))
+        # random: kill a process that publishes the two revisions in turn, at a random moment after it is ready
+        rng = random.Random(20261129)
+        for attempt in range(12):
+            root = tmp_path / f"store-random-{attempt}"
+            Store(root).publish(old, "setup", "", True)
+            zygote.send(0, root)
+            ready = zygote.read()
+            assert ready.startswith("ready "), ready
+            time.sleep(rng.uniform(0.0, 0.25))
+            os.kill(int(ready.split()[1]), signal.SIGKILL)
+            assert zygote.exit_code() == -signal.SIGKILL
             kills += 1
-        outcomes.add(_check_store(root, allowed))
-    # random: kill a process that publishes the two revisions in turn, at a random moment after it is ready
-    rng = random.Random(20261129)
-    for attempt in range(12):
-        root = tmp_path / f"store-random-{attempt}"
-        Store(root).publish(old, "setup", "", True)
-        child = subprocess.Popen(
-            [sys.executable, "-c", CHILD, str(root), str(files[1]), str(files[0])],
-            stdout=subprocess.PIPE,
-            env=os.environ.copy(),
-        )
-        assert child.stdout is not None
-        assert child.stdout.readline().strip() == b"ready"
-        time.sleep(rng.uniform(0.0, 0.25))
-        child.send_signal(signal.SIGKILL)
-        child.wait(timeout=30)
-        kills += 1
-        outcomes.add(_check_store(root, allowed))
+            outcomes.add(_check_store(root, allowed))
+    finally:
+        zygote.close()
     assert kills >= 20
     assert outcomes == set(allowed), "both the old and the new revision must have been seen active after crashes"
 
@@ -307,18 +394,22 @@ def test_blank_nodes_do_not_change_the_revision_id(tmp_path: Path, uozu: PlanSou
     assert isomorphic(store.data(one.id), graphs[1])
 
 
+@pytest.mark.slow
 def test_every_process_follows_the_active_revision(tmp_path: Path, tokens_file: Path, uozu: PlanSource) -> None:
-    """Two processes on one store (``--workers 2``): a publish or a rollback through one reaches the other."""
+    """Two processes on one store (``--workers 2``): a publish through one reaches the other, and so does a rollback
+    through the other."""
+    original = Store(tmp_path / "store").publish(uozu.data, "政策担当", "当初の計画", True).id
     settings = Settings(store=tmp_path / "store", tokens_file=tokens_file, sparql_workers=1, store_poll=0.05)
     auth = {"authorization": f"Bearer {POLICY}", "content-type": "text/turtle"}
 
     def wait_for(client: TestClient, revision: str) -> None:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 60  # a limit against a hang: each switch takes a second or two
         while client.get("/health").json()["revision"] != revision:
             assert time.monotonic() < deadline, f"never switched to {revision}"
             time.sleep(0.05)
 
-    with TestClient(create_app(settings)) as a, TestClient(create_app(settings)) as b:
+    with TestClient(create_app(settings, plan=uozu)) as a, TestClient(create_app(settings, plan=uozu)) as b:
+        assert a.get("/health").json()["revision"] == b.get("/health").json()["revision"] == original
         changed = a.post(
             "/v1/revisions", content=_turtle(_variant(uozu, cell_on="cell-zeimu-participation")), headers=auth
         )
@@ -328,11 +419,7 @@ def test_every_process_follows_the_active_revision(tmp_path: Path, tokens_file: 
         assert b.get("/v1/departments/dept-zeimu").json()["matrix"]["参加支援"] is True
         route = b.post("/v1/route", json={"needs": ["仕事がない"], "as_of": "2025-10-01"})
         assert route.headers["x-plan-revision"] == new_id
-        original = b.post("/v1/revisions", content=_turtle(uozu.data), headers=auth)
-        assert original.status_code == 201
-        wait_for(a, original.json()["active"])
-        assert a.get("/v1/departments/dept-zeimu").json()["matrix"]["参加支援"] is False
-        rollback = a.post(f"/v1/revisions/{new_id}/activate", headers={"authorization": f"Bearer {POLICY}"})
+        rollback = b.post(f"/v1/revisions/{original}/activate", headers={"authorization": f"Bearer {POLICY}"})
         assert rollback.status_code == 200
-        wait_for(b, new_id)
-        assert b.get("/v1/departments/dept-zeimu").json()["matrix"]["参加支援"] is True
+        wait_for(a, original)
+        assert a.get("/v1/departments/dept-zeimu").json()["matrix"]["参加支援"] is False

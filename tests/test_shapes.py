@@ -1,4 +1,8 @@
-"""Every shape has a valid and an invalid fixture; the invalid one produces exactly the findings it names."""
+"""Every shape has a valid and an invalid fixture; the invalid one produces exactly the findings it names.
+
+The fixtures are validated against the part of the shapes graph that checks their requirement (see
+shape_fixtures.requirement_shapes): the whole plan is still the data, only the other requirements are left out.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ from jyuso_kb.check import shacl as validation
 from jyuso_kb.plan.source import PlanSource
 
 from .conftest import FIXTURES
-from .shape_fixtures import ShapeFixture, load, patched
+from .shape_fixtures import ShapeFixture, load, patched, validate_requirement
 
 FIXTURE_FILES = sorted((FIXTURES / "shapes").glob("*.yaml"))
 
@@ -49,18 +53,40 @@ def test_embedded_plan_conforms_with_no_finding(uozu: PlanSource) -> None:
     assert report.findings == ()
 
 
-def test_invalid_fixture_triggers_exactly_its_shape(fixture: ShapeFixture, uozu: PlanSource) -> None:
-    report = validation.validate(patched(uozu, fixture.invalid))
+def test_invalid_fixture_triggers_exactly_its_shape(
+    fixture: ShapeFixture, uozu: PlanSource, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    report = validate_requirement(patched(uozu, fixture.invalid), fixture.shape, monkeypatch)
     expected = sorted(fixture.expect, key=lambda d: (d["focus"], d["message"]))
     assert _of_shape(report, fixture.shape) == expected
     if any(e["severity"] == "violation" for e in expected):
         assert not report.conforms
 
 
-def test_valid_fixture_passes_the_shape(fixture: ShapeFixture, uozu: PlanSource) -> None:
-    report = validation.validate(patched(uozu, fixture.valid))
+def test_valid_fixture_passes_the_shape(
+    fixture: ShapeFixture, uozu: PlanSource, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    report = validate_requirement(patched(uozu, fixture.valid), fixture.shape, monkeypatch)
     assert _of_shape(report, fixture.shape) == []
-    assert report.conforms
+    assert report.conforms  # no violation of the node shape(s) holding the requirement either
+
+
+def test_requirement_shapes_give_the_findings_of_the_whole_shapes_graph(
+    uozu: PlanSource, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The shortcut above is exact: on a plan breaking several requirements at once (a property shape, a target
+    node, SPARQL constraints, sh:or, a qualified count, a subjects-of target), each requirement's part of the shapes
+    graph finds what the whole shapes graph finds for it."""
+    names = ("ProgramLegalItem", "SinglePlanShape", "CommissionedOperatorShape", "MeetingShape", "ProgramLabelJa")
+    fixtures = [load(FIXTURES / "shapes" / f"{name}.yaml") for name in (*names, "ProvisionCoverageShape")]
+    broken = uozu
+    for fixture in fixtures:
+        broken = patched(broken, fixture.invalid)
+    whole = validation.validate(broken)
+    expected = {f.shape: _of_shape(whole, f.shape) for f in fixtures}
+    assert all(expected.values()), expected
+    found = {f.shape: _of_shape(validate_requirement(broken, f.shape, monkeypatch), f.shape) for f in fixtures}
+    assert found == expected
 
 
 def test_every_named_shape_has_a_fixture() -> None:

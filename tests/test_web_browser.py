@@ -30,6 +30,9 @@ from .web_support import (
     parse_colour,
 )
 
+# One server and one Chromium for the whole module, on one pytest-xdist worker; slow, so it starts first.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser")]
+
 TIMEOUT_MS = 30_000
 VALIDATE_TIMEOUT_MS = 120_000  # SHACL + quality checks + diff take a few seconds; much longer on a loaded machine
 OUTREACH_DEPARTMENT = (
@@ -423,20 +426,13 @@ def test_revision_upload_shows_japanese_report_and_diff(
 
 
 def test_revision_workbook_names_sheet_row_and_column(page: tuple[Page, Recorder], tmp_path: Path) -> None:
-    import subprocess
-    import sys
-
     from openpyxl import load_workbook
+
+    from jyuso_kb import cli
 
     pg, recorder = page
     xlsx = tmp_path / "revision.xlsx"
-    exe = Path(sys.executable).with_name("jyuso-kb")
-    subprocess.run(
-        [str(exe), "workbook", "export", "--format", "xlsx", "--out", str(xlsx)],
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
+    assert cli.main(["workbook", "export", "--format", "xlsx", "--out", str(xlsx)]) == 0
     book = load_workbook(xlsx)
     sheet = book["programs"]
     headers = [c.value for c in sheet[1]]

@@ -10,8 +10,9 @@ import csv
 from pathlib import Path
 
 import pytest
+import rdflib
 from openpyxl import load_workbook
-from rdflib import RDF, RDFS, XSD, BNode, Graph, Literal, URIRef
+from rdflib import RDF, RDFS, BNode, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 
 from jyuso_kb import cli, resources
@@ -27,6 +28,8 @@ from jyuso_kb.plan.workbook import sheets
 
 from .conftest import FIXTURES
 
+# rdflib.XSD, not a module-level XSD: pytest probes every module attribute (``_mock_name``) and rdflib's XSD
+# namespace warns on an unknown name.
 UOZU = "https://w3id.org/jyuso-kb/data/uozu/"
 KASOU_DIR = FIXTURES / "plans" / "kasou"
 OUTREACH = "uozu:prog-outreach"
@@ -153,8 +156,8 @@ def test_language_tags_datatypes_and_order_are_kept(uozu: PlanSource, tmp_path: 
     out, _ = export(uozu, "xlsx", tmp_path)
     graph, _ = workbook.read_workbook(out)
     plan, outreach = URIRef(UOZU + "plan"), URIRef(UOZU + "prog-outreach")
-    assert graph.value(plan, JY.adopted) == Literal("2025-03", datatype=XSD.gYearMonth)
-    assert graph.value(plan, JY.periodStart) == Literal("2024-04-01", datatype=XSD.date)
+    assert graph.value(plan, JY.adopted) == Literal("2025-03", datatype=rdflib.XSD.gYearMonth)
+    assert graph.value(plan, JY.periodStart) == Literal("2024-04-01", datatype=rdflib.XSD.date)
     assert graph.value(plan, JY.startFiscalYear) == Literal(2024)
     assert graph.value(outreach, JY.isNew) == Literal(True)
     assert graph.value(outreach, JY.order) == Literal(6)
@@ -216,12 +219,12 @@ def test_irregular_values_go_to_the_extra_sheet_and_still_round_trip(tmp_path: P
         (prog, JY.note, Literal("", lang="ja")),
         (prog, JY.description, Literal("CR\rを含む", lang="ja")),
         (prog, RDFS.label, Literal("Programme", lang="fr")),
-        (prog, JY.order, Literal("007", datatype=XSD.integer)),
-        (prog, JY.isNew, Literal("1", datatype=XSD.boolean)),
-        (prog, JY.provisionAsWritten, Literal("型付き", datatype=XSD.string)),
+        (prog, JY.order, Literal("007", datatype=rdflib.XSD.integer)),
+        (prog, JY.isNew, Literal("1", datatype=rdflib.XSD.boolean)),
+        (prog, JY.provisionAsWritten, Literal("型付き", datatype=rdflib.XSD.string)),
         (prog, JY.note, Literal("制御文字\x01", lang="ja")),
         (other, RDFS.label, Literal('引用符 " と \\ を含む', lang="ja")),
-        (other, JY.unknownProperty, Literal("2024-04-01", datatype=XSD.date)),
+        (other, JY.unknownProperty, Literal("2024-04-01", datatype=rdflib.XSD.date)),
     ]
     for triple in regular + irregular:
         g.add(triple)

@@ -19,7 +19,6 @@ MAX_NEEDS = 30
 MAX_TEXT = 200
 MAX_MEMBERS = 20
 CONSENT_VALUES = {True: "yes", False: "no", None: "unknown"}
-CONSENT_JA = {"yes": "同意あり", "no": "同意なし", "unknown": "同意不明"}
 
 
 @dataclass(frozen=True)
@@ -182,6 +181,7 @@ def route(index: RoutingIndex, household: Household, today: date | None = None) 
         "fiscal_year": fiscal_year(as_of),
         "plan": index.plan_label,
         "consent": consent,
+        "consent_label": index.consent_labels[consent],
         "needs": needs,
         "unmatched": unmatched,
         "programs": [_program(h) for h in _ordered(programs)],
@@ -253,7 +253,7 @@ def _why(index: RoutingIndex, routing: Routing, trigger: list[str], consent: str
     if routing.condition:
         why["condition"] = routing.condition
         if routing.consent is not None and consent == "unknown":
-            why["condition"] = f"{routing.condition}(現在: {CONSENT_JA[consent]})"
+            why["condition"] = f"{routing.condition}(現在: {index.consent_labels[consent]})"
     return why
 
 

@@ -13,13 +13,11 @@ from jyuso_kb.errors import InputError
 from jyuso_kb.index.routing import RoutingIndex
 from jyuso_kb.index.textmatch import Label
 
-BROADER_WEIGHT = 0.75  # a department whose duty covers only a broader concept of the need
-
 
 def _rule_weight(index: RoutingIndex, rule: str) -> float:
-    """The rule's ``# who-handles-weight:`` (rules/*.rq): 担当課 1.0, 参加支援の連携先 0.8, 所管課 0.4."""
-    info = index.rules.get(rule)
-    return info.weight if info is not None and info.weight else 0.4
+    """The rule's ``# who-handles-weight:`` (rules/*.rq): 担当課 1.0, 参加支援の連携先 0.8, 所管課 0.4. Every rule
+    that recommends departments has one (building the index fails otherwise)."""
+    return index.rules[rule].weight or 0.0
 
 
 def who_handles(index: RoutingIndex, query: str, today: date | None = None) -> dict[str, Any]:
@@ -27,8 +25,9 @@ def who_handles(index: RoutingIndex, query: str, today: date | None = None) -> d
 
     Each need found in the text is routed like a one-need household; a department counts by the strongest rule
     that named it (each rule's ``# who-handles-weight:``) times how well the label matched (prefLabel > altLabel >
-    hidden > similar).
+    hidden > similar); the weights and thresholds are rules/parameters.yaml's (``index.parameters``).
     """
+    params = index.parameters
     text = query.strip()
     if not text or len(text) > MAX_TEXT:
         raise InputError(
@@ -52,10 +51,10 @@ def who_handles(index: RoutingIndex, query: str, today: date | None = None) -> d
         for dept in answer["departments"]:
             strongest = max(dept["why"], key=lambda w: _rule_weight(index, w["rule"]))
             role_weight = _rule_weight(index, strongest["rule"])
-            if role_weight >= 1.0 and dept["id"] not in direct:
-                role_weight *= BROADER_WEIGHT
+            if role_weight >= params.duty_rule_weight and dept["id"] not in direct:
+                role_weight *= params.broader_duty_factor
             weight = lab.weight * role_weight
-            duty = strongest["text"] if role_weight >= BROADER_WEIGHT else ""
+            duty = strongest["text"] if role_weight >= params.explanation_min_weight else ""
             scores[dept["id"]] = scores.get(dept["id"], 0.0) + weight
             matched.setdefault(dept["id"], []).append(
                 {"text": lab.original, "need": need.id, "need_label": need.label, "role": dept["role"], "why": duty}

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 from jyuso_kb.check import quality
+from jyuso_kb.errors import InputError
 
 EXIT_OK, EXIT_NOT_CONFORMING, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -24,3 +26,8 @@ def render_check(result: quality.CheckResult) -> str:
     if result.check.hint:
         lines.append(f"  直し方: {result.check.hint}")
     return "\n".join(lines) + "\n"
+
+
+def unwritable(path: Path) -> InputError:
+    """The error for an output file or folder that cannot be written (exit 2)."""
+    return InputError("unwritable", "書き出せません。", str(path), "フォルダの有無と書き込み権限を確認してください。")

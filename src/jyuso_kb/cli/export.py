@@ -22,6 +22,6 @@ def cmd_export(args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("export", help="計画を書き出す")
     p.add_argument("--format", choices=export.FORMATS, default="ttl")
-    p.add_argument("--data", nargs="+", help="計画のファイルまたはフォルダ(省略時は魚津市)")
+    p.add_argument("--data", nargs="+", help="計画のファイルまたはフォルダ(省略時は組み込みの計画)")
     p.add_argument("--with-vocabulary", action="store_true", help="オントロジーとシソーラスも含める")
     p.set_defaults(func=cmd_export)

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from jyuso_kb.errors import InputError
+from jyuso_kb.cli.common import unwritable
 from jyuso_kb.formats.render import FORMATS, render
 
 # ---------------------------------------------------------------------------------------------------- command line
@@ -21,9 +21,7 @@ def cmd_render(args: argparse.Namespace) -> int:
         try:
             out.write_text(text, encoding="utf-8")
         except OSError as err:
-            raise InputError(
-                "unwritable", "書き出せません。", str(out), "フォルダの有無と書き込み権限を確認してください。"
-            ) from err
+            raise unwritable(out) from err
         sys.stdout.write(f"{out} に書き出しました。\n")
     else:
         sys.stdout.write(text)
@@ -39,7 +37,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     p.add_argument("--format", choices=FORMATS, default="md", help="md(Markdown、既定)か html")
     p.add_argument(
-        "--data", nargs="+", help="計画のファイルまたはフォルダ(Turtle / JSON-LD / ワークブック。省略時は魚津市)"
+        "--data",
+        nargs="+",
+        help="計画のファイルまたはフォルダ(Turtle / JSON-LD / ワークブック。省略時は組み込みの計画)",
     )
     p.add_argument("--out", help="出力ファイル(省略時は標準出力)")
     p.set_defaults(func=cmd_render)

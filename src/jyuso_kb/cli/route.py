@@ -51,8 +51,7 @@ def cmd_route(args: argparse.Namespace) -> int:
 
 def render_route(answer: dict[str, Any]) -> str:
     """The route answer as a readable Japanese text."""
-    consent = {"yes": "同意あり", "no": "同意なし", "unknown": "同意不明"}[answer["consent"]]
-    lines = [f"基準日: {answer['as_of']}({answer['fiscal_year']}年度)  本人同意: {consent}"]
+    lines = [f"基準日: {answer['as_of']}({answer['fiscal_year']}年度)  本人同意: {answer['consent_label']}"]
     lines.append("ニーズ: " + "、".join(f"{n['input']} → {n['label']}" for n in answer["needs"]))
     if answer["unmatched"]:
         lines.append("認識できなかった入力: " + "、".join(answer["unmatched"]))

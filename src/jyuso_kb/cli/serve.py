@@ -30,9 +30,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("serve", help="Web API を起動する(組み込みの魚津市の計画)")
+    p = sub.add_parser("serve", help="Web API を起動する(省略時は組み込みの計画)")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--workers", type=int, default=1, help="プロセス数")
-    p.add_argument("--data", nargs="+", help="計画のファイルまたはフォルダ(省略時は魚津市)")
+    p.add_argument("--data", nargs="+", help="計画のファイルまたはフォルダ(省略時は組み込みの計画)")
     p.set_defaults(func=cmd_serve)

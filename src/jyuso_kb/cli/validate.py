@@ -35,6 +35,6 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("validate", help="計画(Turtle / JSON-LD)を SHACL で検証する")
-    p.add_argument("paths", nargs="*", help="ファイルまたはフォルダ(省略時は組み込みの魚津市の計画)")
+    p.add_argument("paths", nargs="*", help="ファイルまたはフォルダ(省略時は組み込みの計画)")
     p.add_argument("--json", action="store_true", help="JSON で出力する")
     p.set_defaults(func=cmd_validate)

@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from jyuso_kb.cli.common import unwritable
 from jyuso_kb.errors import InputError
 from jyuso_kb.formats.workbook import FORMATS, export_tables, write_csv, write_xlsx
 from jyuso_kb.plan.load import load_plan
@@ -36,9 +37,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         else:
             write_xlsx(tables, out)
     except OSError as err:
-        raise InputError(
-            "unwritable", "書き出せません。", str(out), "フォルダの有無と書き込み権限を確認してください。"
-        ) from err
+        raise unwritable(out) from err
     rows = sum(len(t.rows) for t in tables.tables)
     sys.stdout.write(
         f"{out} に書き出しました: シート {len(tables.tables)} 枚、{rows} 行、三つ組 {tables.triples} 個"
@@ -61,9 +60,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     try:
         out.write_text(graph.serialize(format="turtle"), encoding="utf-8")
     except OSError as err:
-        raise InputError(
-            "unwritable", "書き出せません。", str(out), "フォルダの有無と書き込み権限を確認してください。"
-        ) from err
+        raise unwritable(out) from err
     sys.stdout.write(f"{source} を読み込み、三つ組 {len(graph)} 個を {out} に書き出しました。\n")
     return 0
 
@@ -86,7 +83,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     p.add_argument("--out", required=True, help="出力先(csv はフォルダ、xlsx はファイル)")
     p.add_argument(
-        "--data", nargs="+", help="計画のファイルまたはフォルダ(Turtle / JSON-LD / ワークブック。省略時は魚津市)"
+        "--data",
+        nargs="+",
+        help="計画のファイルまたはフォルダ(Turtle / JSON-LD / ワークブック。省略時は組み込みの計画)",
     )
     p.set_defaults(func=cmd_export)
     p = commands.add_parser(

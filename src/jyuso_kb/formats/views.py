@@ -2,17 +2,50 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
 from typing import Any
 
 from rdflib import RDF, SKOS, Graph, Literal
 from rdflib.term import Node
 
 from jyuso_kb.namespaces import JY
-from jyuso_kb.plan.terms import label, local_id, ordered
+from jyuso_kb.plan.terms import label, local_id, order_key, ordered
 
 
 def _sections(graph: Graph, node: Node) -> list[str]:
     return [str(graph.value(s, JY.sectionNumber)) for s in ordered(graph, graph.objects(node, JY.source))]
+
+
+def chapter(graph: Graph, items: Iterable[Node]) -> str:
+    """The chapter of the plan the items come from, as the plan's data cites it (``jy:source``): the chapter most of
+    their sections belong to (a section number up to its "(", as in the table of contents: 4.(1) → 4.); on a tie
+    the one first in the plan's order. "" when no item cites a section."""
+    counts: Counter[str] = Counter()
+    first: dict[str, tuple[int, str]] = {}
+    for item in items:
+        for section in graph.objects(item, JY.source):
+            number = str(graph.value(section, JY.sectionNumber) or "").split("(", 1)[0]
+            if number:
+                counts[number] += 1
+                first[number] = min(first.get(number, order_key(graph, section)), order_key(graph, section))
+    return min(counts, key=lambda n: (-counts[n], first[n])) if counts else ""
+
+
+def chapters(graph: Graph) -> dict[str, str]:
+    """The chapter each list of the catalog comes from (``source`` of /v1/programs, /v1/departments, /v1/meetings,
+    /v1/matrix and /v1/schedule), each plan with its own numbering."""
+
+    def of(*classes: Node) -> str:
+        return chapter(graph, (s for cls in classes for s in graph.subjects(RDF.type, cls)))
+
+    return {
+        "programs": of(JY.ImplementingProgram),
+        "departments": of(JY.Department, JY.Duty),
+        "meetings": of(JY.Meeting),
+        "matrix": of(JY.CollaborationCell),
+        "schedule": of(JY.ScheduleRow),
+    }
 
 
 def _literals(graph: Graph, node: Node, prop: Node, lang: str = "ja") -> list[str]:
@@ -91,7 +124,11 @@ def matrix(graph: Graph) -> dict[str, Any]:
         for d in ordered(graph, graph.subjects(RDF.type, JY.Department))
         if (None, JY.department, d) in graph
     ]
-    return {"functions": functions, "rows": rows, "source": "7."}
+    return {
+        "functions": functions,
+        "rows": rows,
+        "source": chapter(graph, graph.subjects(RDF.type, JY.CollaborationCell)),
+    }
 
 
 def schedule(graph: Graph) -> dict[str, Any]:
@@ -118,7 +155,11 @@ def schedule(graph: Graph) -> dict[str, Any]:
                 "main_activities": _literals(graph, row, JY.mainActivity),
             }
         )
-    return {"fiscal_years": sorted(years), "rows": rows, "source": "6."}
+    return {
+        "fiscal_years": sorted(years),
+        "rows": rows,
+        "source": chapter(graph, graph.subjects(RDF.type, JY.ScheduleRow)),
+    }
 
 
 def legal_items(graph: Graph) -> list[dict[str, Any]]:

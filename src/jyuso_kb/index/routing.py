@@ -12,19 +12,13 @@ from types import MappingProxyType
 from rdflib import RDF, RDFS, SKOS, Graph, Literal, URIRef
 from rdflib.term import Node
 
+from jyuso_kb.index.parameters import Parameters, parameters
 from jyuso_kb.index.textmatch import Label, LabelMatcher, normalize, spelling_table
+from jyuso_kb.index.vocabulary import CONSENT, PLACEHOLDERS, REQUEST_PLACEHOLDER, check_routing, check_template, kind_of
 from jyuso_kb.namespaces import JY
 from jyuso_kb.plan.source import PlanSource
 from jyuso_kb.plan.terms import UNORDERED, label, local_id, ordered, position
-from jyuso_kb.reason.rules import Reasoned, reason
-
-KIND_OF_CLASS = {
-    JY.ImplementingProgram: "program",
-    JY.Department: "department",
-    JY.Meeting: "meeting",
-    JY.SupportBody: "body",
-}
-CONSENT = {JY["consent-yes"]: "yes", JY["consent-no"]: "no", JY["consent-unknown"]: "unknown"}
+from jyuso_kb.reason.rules import Reasoned, RuleError, reason
 
 
 @dataclass(frozen=True)
@@ -71,6 +65,7 @@ class Routing:
     legal: tuple[str, ...]
     explanation: str = ""
     function_label: str = ""  # the label of via_function, looked up once at load
+    fills: tuple[tuple[str, str], ...] = ()  # explanation placeholder → its value (all but {need}), read at load
 
 
 @dataclass(frozen=True)
@@ -88,7 +83,8 @@ class RuleInfo:
     id: str
     intent: str
     explain: str
-    weight: float = 0.0
+    weight: float | None = None  # the rule's # who-handles-weight: (required of rules recommending departments)
+    legal: str = ""  # the rule's # legal: header, cited when a routing cites no legal item itself
 
 
 @dataclass(frozen=True)
@@ -104,6 +100,8 @@ class RoutingIndex:
     rules: MappingProxyType[str, RuleInfo]
     served: frozenset[str]
     matcher: LabelMatcher
+    consent_labels: MappingProxyType[str, str]  # "yes" / "no" / "unknown" → the ontology's Japanese label
+    parameters: Parameters
 
 
 def _int(graph: Graph, node: Node, prop: URIRef) -> int | None:
@@ -122,13 +120,6 @@ def _date(graph: Graph, node: Node, prop: URIRef) -> date | None:
 def _str(graph: Graph, node: Node, prop: URIRef) -> str | None:
     value = graph.value(node, prop)
     return str(value) if value is not None else None
-
-
-def _kind(graph: Graph, node: Node) -> str | None:
-    for cls, kind in KIND_OF_CLASS.items():
-        if (node, RDF.type, cls) in graph:
-            return kind
-    return None
 
 
 def _section_number(graph: Graph, node: Node) -> str:
@@ -194,15 +185,20 @@ def _statuses(graph: Graph, node: Node) -> dict[int, str]:
 
 
 def _routing(graph: Graph, node: Node) -> Routing:
-    consent = frozenset(
-        CONSENT[c] for c in graph.objects(node, JY.whenConsent) if isinstance(c, URIRef) and c in CONSENT
-    )
+    rule = local_id(graph.value(node, JY.byRule) or URIRef(""))
+    check_routing(graph, node, rule)
+    consent = frozenset(CONSENT[c] for c in graph.objects(node, JY.whenConsent) if isinstance(c, URIRef))
     legal_nodes = ordered(graph, graph.objects(node, JY.citesLegalItem))
     sections = ordered(graph, graph.objects(node, JY.citesSection))
+    fills = tuple(
+        (name, _text(graph, graph.value(node, prop)))
+        for name, prop in PLACEHOLDERS.items()
+        if name != REQUEST_PLACEHOLDER
+    )
     return Routing(
-        rule=local_id(graph.value(node, JY.byRule) or URIRef("")),
+        rule=rule,
         target=str(graph.value(node, JY.recommends)),
-        role=str(graph.value(node, JY.role) or ""),
+        role=str(graph.value(node, JY.routingRole) or ""),
         for_need=_str(graph, node, JY.forNeed),
         after=_str(graph, node, JY.afterRecommending),
         via_need=_str(graph, node, JY.viaNeed),
@@ -220,12 +216,29 @@ def _routing(graph: Graph, node: Node) -> Routing:
         condition=str(graph.value(node, JY.conditionText) or ""),
         section="、".join(str(graph.value(s, JY.sectionNumber)) for s in sections),
         legal=tuple(str(graph.value(p, JY.citation)) for p in legal_nodes),
+        function_label=dict(fills).get("function", ""),
+        fills=fills,
     )
 
 
-def _need_labels(graph: Graph, need: Node) -> list[tuple[str, float]]:
+def _text(graph: Graph, value: Node | None) -> str:
+    """What a placeholder shows of a value: a node's label, a date in ISO form, a literal's text."""
+    if value is None:
+        return ""
+    if isinstance(value, Literal):
+        python = value.toPython()
+        return python.isoformat() if isinstance(python, date) else str(value)
+    return label(graph, value)
+
+
+def _need_labels(graph: Graph, need: Node, params: Parameters) -> list[tuple[str, float]]:
     out = []
-    for prop, weight in ((SKOS.prefLabel, 1.0), (SKOS.altLabel, 0.9), (SKOS.hiddenLabel, 0.8)):
+    weights = (
+        (SKOS.prefLabel, params.pref_label_weight),
+        (SKOS.altLabel, params.alt_label_weight),
+        (SKOS.hiddenLabel, params.hidden_label_weight),
+    )
+    for prop, weight in weights:
         for value in graph.objects(need, prop):
             if isinstance(value, Literal) and value.language in ("ja", None):
                 out.append((str(value), weight))
@@ -268,8 +281,12 @@ def _distance(graph: Graph, need: str | None, via: str | None) -> int:
     return 99
 
 
-def compile_index(reasoned: Reasoned) -> RoutingIndex:
+def compile_index(reasoned: Reasoned, params: Parameters | None = None) -> RoutingIndex:
+    """The index of a reasoned plan. Fails (:class:`RuleError`) when a rule derives what the engine cannot answer:
+    an unknown kind of target, condition, consent state or explanation placeholder, or departments without a
+    who-handles weight."""
     graph = reasoned.graph
+    params = params or parameters()
     spellings = spelling_table(graph)
     scheme_fields = {str(f) for f in graph.subjects(JY.schemeField, Literal(True))}
     # Sorted, so that labels normalising alike (子ども食堂 / こども食堂) tie the same way in every process.
@@ -288,29 +305,25 @@ def compile_index(reasoned: Reasoned) -> RoutingIndex:
             scheme_fields=frozenset(fields & scheme_fields),
             compound=(node, RDF.type, JY.CompoundNeed) in graph,
         )
-        for text, weight in _need_labels(graph, node):
+        for text, weight in _need_labels(graph, node, params):
             labels.append(Label(normalize(text, spellings), text, str(node), weight))
     routings = [_routing(graph, r) for r in graph.subjects(RDF.type, JY.Routing)]
     targets: dict[str, Target] = {}
     for iri in {r.target for r in routings} | {r.after for r in routings if r.after}:
         node = URIRef(iri)
-        kind = _kind(graph, node)
+        kind = kind_of(graph, node)
         if kind is not None:
             targets[iri] = _target(graph, node, kind)
-    names: dict[str, str] = {}
-    for node in graph.subjects(RDFS.label, None):
-        if isinstance(node, URIRef):
-            names[str(node)] = label(graph, node)
     rules = {local_id(r): _rule_info(graph, r) for r in graph.subjects(RDF.type, JY.Rule)}
+    _check_rules(rules, routings, targets)
     per_need: dict[str, list[Routing]] = {}
     household: list[Routing] = []
     for found in _most_specific(graph, routings):
-        if found.target not in targets:
-            continue
+        rule = rules.get(found.rule)
         routing = replace(
             found,
-            explanation=_explain(rules, names, targets[found.target], found),
-            function_label=names.get(found.via_function or "", ""),
+            explanation=_explain(rule, found),
+            legal=found.legal or ((rule.legal,) if rule is not None and rule.legal else ()),
         )
         if routing.for_need is None:
             household.append(routing)
@@ -333,7 +346,9 @@ def compile_index(reasoned: Reasoned) -> RoutingIndex:
         targets=MappingProxyType(targets),
         rules=MappingProxyType(rules),
         served=served,
-        matcher=LabelMatcher(labels, spellings),
+        matcher=LabelMatcher(labels, spellings, params),
+        consent_labels=MappingProxyType({code: label(graph, iri) or code for iri, code in CONSENT.items()}),
+        parameters=params,
     )
 
 
@@ -344,32 +359,32 @@ def _order(targets: dict[str, Target], iri: str | None) -> int:
 
 def _rule_info(graph: Graph, rule: Node) -> RuleInfo:
     weight = graph.value(rule, JY.whoHandlesWeight)
-    return RuleInfo(
+    info = RuleInfo(
         local_id(rule),
         str(graph.value(rule, RDFS.comment) or ""),
         str(graph.value(rule, JY.explanation) or ""),
-        float(weight) if isinstance(weight, Literal) else 0.0,
+        float(weight) if isinstance(weight, Literal) else None,
+        str(graph.value(rule, JY.legalCitation) or ""),
     )
+    check_template(info.id, info.explain)
+    return info
 
 
-def _explain(rules: dict[str, RuleInfo], names: dict[str, str], target: Target, routing: Routing) -> str:
+def _check_rules(rules: dict[str, RuleInfo], routings: list[Routing], targets: dict[str, Target]) -> None:
+    """Every rule that recommends departments states how much who-handles counts them."""
+    for routing in routings:
+        rule = rules.get(routing.rule)
+        if targets[routing.target].kind == "department" and (rule is None or rule.weight is None):
+            raise RuleError(
+                f"{routing.rule}.rq: recommends departments ({targets[routing.target].id}) but has no "
+                "'# who-handles-weight:' header; who-handles cannot rank them without it"
+            )
+
+
+def _explain(rule: RuleInfo | None, routing: Routing) -> str:
     """The rule's explanation with everything but {need} filled in (the needs are the request's)."""
-    rule = rules.get(routing.rule)
-    values = {
-        "target": target.label,
-        "via": names.get(routing.via_need or "", ""),
-        "field": names.get(routing.via_field or "", ""),
-        "duty": names.get(routing.via_duty or "", ""),
-        "function": names.get(routing.via_function or "", ""),
-        "condition": routing.condition,
-        "component": routing.role,
-        "after": names.get(routing.after or "", ""),
-        "from": routing.valid_from.isoformat() if routing.valid_from else "",
-        "until": routing.valid_until.isoformat() if routing.valid_until else "",
-        "successor": names.get(routing.successor or "", ""),
-    }
     text = rule.explain if rule else ""
-    for key, value in values.items():
+    for key, value in routing.fills:
         text = text.replace("{" + key + "}", value)
     return text
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 
 from rdflib import Graph
 
+from jyuso_kb.index.parameters import Parameters, parameters
 from jyuso_kb.namespaces import JY
 
 _DROP = re.compile(r"[\s、。，．,.・!！?？「」『』（）()\[\]【】〜~\-ー－―…:：;；\"'`]+")
@@ -68,10 +69,14 @@ class Hit:
 
 
 class LabelMatcher:
-    """Finds labels in a normalised text. Built once at load; read-only afterwards."""
+    """Finds labels in a normalised text. Built once at load; read-only afterwards. Thresholds and weights are
+    rules/parameters.yaml's (``params``; the project's by default)."""
 
-    def __init__(self, labels: Iterable[Label], spellings: tuple[tuple[str, str], ...]) -> None:
+    def __init__(
+        self, labels: Iterable[Label], spellings: tuple[tuple[str, str], ...], params: Parameters | None = None
+    ) -> None:
         self.spellings = spellings
+        self.params = params or parameters()
         by_text: dict[str, list[Label]] = {}
         for label in labels:
             if len(label.text) >= 2 or label.text.isalnum():
@@ -103,8 +108,11 @@ class LabelMatcher:
                 hits.extend(Hit(label, start) for label in labels)
         return hits
 
-    def find_with_fuzzy(self, text: str, threshold: float = 0.6) -> list[Label]:
-        """Labels inside the text, then for each stretch no label covers (3+ characters) the most similar label."""
+    def find_with_fuzzy(self, text: str, threshold: float | None = None) -> list[Label]:
+        """Labels inside the text, then for each stretch no label covers (``fuzzy_min_stretch``+ characters, of which
+        ``fuzzy_min_content`` not hiragana) the most similar label, its weight discounted by ``fuzzy_weight_factor``."""
+        params = self.params
+        limit = params.fuzzy_threshold if threshold is None else threshold
         norm = normalize(text, self.spellings)
         hits = self.find_all(text)
         out = [h.label for h in hits]
@@ -117,15 +125,19 @@ class LabelMatcher:
             if not done:
                 stretch += char
                 continue
-            if len(stretch) >= 3 and sum(not _is_hiragana(c) for c in stretch) >= 2:
-                out.extend(replace(lab, weight=lab.weight * 0.5) for lab in self._similar_norm(stretch, threshold))
+            content = sum(not _is_hiragana(c) for c in stretch)
+            if len(stretch) >= params.fuzzy_min_stretch and content >= params.fuzzy_min_content:
+                factor = params.fuzzy_weight_factor
+                out.extend(replace(lab, weight=lab.weight * factor) for lab in self._similar_norm(stretch, limit))
             stretch = ""
         return out
 
-    def similar(self, text: str, threshold: float = 0.5) -> tuple[Label, ...]:
-        """The most similar labels; kana typed as katakana counts as content (ボランテイア ≈ ボランティア)."""
+    def similar(self, text: str, threshold: float | None = None) -> tuple[Label, ...]:
+        """The most similar labels (at least ``similar_threshold``); kana typed as katakana counts as content
+        (ボランテイア ≈ ボランティア)."""
+        limit = self.params.similar_threshold if threshold is None else threshold
         typed_katakana = {chr(_KATAKANA[ord(c)]) for c in unicodedata.normalize("NFKC", text) if ord(c) in _KATAKANA}
-        return self._similar_norm(normalize(text, self.spellings), threshold, frozenset(typed_katakana))
+        return self._similar_norm(normalize(text, self.spellings), limit, frozenset(typed_katakana))
 
     def _similar_norm(
         self, norm: str, threshold: float, kana_content: frozenset[str] = frozenset()

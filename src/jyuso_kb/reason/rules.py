@@ -1,7 +1,8 @@
 """Rules to a fixpoint: every rules/*.rq (SPARQL CONSTRUCT) runs over the plan until nothing new follows.
 
-Each rule file starts with comment headers (id, intent, section, legal, example, explain); they become
-``jy:Rule`` nodes in the result so that answers can cite the rule. The input graph is never changed.
+Each rule file starts with comment headers (id, intent, section, legal, example, explain, and for rules that
+recommend departments who-handles-weight); they become ``jy:Rule`` nodes in the result so that answers can cite the
+rule. The input graph is never changed.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ class Rule:
     legal: str
     example: str
     explain: str
-    weight: float
+    weight: float | None  # ``# who-handles-weight:``; rules recommending departments must have one (index/routing.py)
     query: Query
     reads: frozenset[Key] | None
     writes: frozenset[Key]
@@ -71,6 +72,11 @@ def load_rule(path: FilePath) -> Rule:
     if query.algebra.name != "ConstructQuery":
         raise RuleError(f"{path.name}: a rule must be a SPARQL CONSTRUCT")
     reads, writes = _predicates(query)
+    weight = head.get("who-handles-weight")
+    try:
+        value = float(weight) if weight else None
+    except ValueError as err:
+        raise RuleError(f"{path.name}: who-handles-weight {weight!r} is not a number") from err
     return Rule(
         id=head["id"],
         name=head["name"],
@@ -79,7 +85,7 @@ def load_rule(path: FilePath) -> Rule:
         legal=head["legal"],
         example=head["example"],
         explain=head.get("explain", ""),
-        weight=float(head.get("who-handles-weight", "0") or 0),
+        weight=value,
         query=query,
         reads=reads,
         writes=writes,
@@ -152,7 +158,9 @@ def rule_graph(all_rules: tuple[Rule, ...]) -> Graph:
         graph.add((rule.iri, RDFS.comment, Literal(rule.intent, lang="ja")))
         if rule.explain:
             graph.add((rule.iri, JY.explanation, Literal(rule.explain, lang="ja")))
-        if rule.weight:
+        if rule.legal:
+            graph.add((rule.iri, JY.legalCitation, Literal(rule.legal, lang="ja")))
+        if rule.weight is not None:
             graph.add((rule.iri, JY.whoHandlesWeight, Literal(rule.weight)))
     return graph
 

@@ -28,7 +28,7 @@ def add_routes(app: FastAPI) -> None:
     @app.get("/v1/programs", tags=["catalog"])
     async def programs(request: Request) -> dict[str, Any]:
         snap = snapshot_of(request)
-        return {"revision": snap.revision, "programs": list(snap.programs)}
+        return {"revision": snap.revision, "programs": list(snap.programs), "source": snap.chapters["programs"]}
 
     @app.get("/v1/programs/{program_id}", tags=["catalog"], responses=ERRORS)
     async def program(request: Request, program_id: str) -> Any:
@@ -37,7 +37,8 @@ def add_routes(app: FastAPI) -> None:
 
     @app.get("/v1/departments", tags=["catalog"])
     async def departments(request: Request) -> dict[str, Any]:
-        return {"departments": list(snapshot_of(request).departments)}
+        snap = snapshot_of(request)
+        return {"departments": list(snap.departments), "source": snap.chapters["departments"]}
 
     @app.get("/v1/departments/{department_id}", tags=["catalog"], responses=ERRORS)
     async def department(request: Request, department_id: str) -> Any:
@@ -46,7 +47,8 @@ def add_routes(app: FastAPI) -> None:
 
     @app.get("/v1/meetings", tags=["catalog"])
     async def meetings(request: Request) -> dict[str, Any]:
-        return {"meetings": list(snapshot_of(request).meetings)}
+        snap = snapshot_of(request)
+        return {"meetings": list(snap.meetings), "source": snap.chapters["meetings"]}
 
     @app.get("/v1/meetings/{meeting_id}", tags=["catalog"], responses=ERRORS)
     async def meeting(request: Request, meeting_id: str) -> Any:

@@ -31,6 +31,7 @@ class Snapshot:
     schedule: dict[str, Any]
     legal_items: tuple[dict[str, Any], ...]
     needs: tuple[dict[str, Any], ...]
+    chapters: dict[str, str]  # the plan chapter each catalog list comes from ("programs" → "4." …)
     turtle: bytes
     jsonld: bytes
     csv: bytes
@@ -66,6 +67,7 @@ def build_snapshot(plan: PlanSource) -> Snapshot:
         schedule=views.schedule(merged),
         legal_items=tuple(views.legal_items(merged)),
         needs=tuple(views.needs(merged)),
+        chapters=views.chapters(merged),
         turtle=export.to_turtle(plan.data).encode(),
         jsonld=export.to_jsonld(plan.data).encode(),
         csv=export.to_csv(merged).encode(),

@@ -5,7 +5,8 @@ API. A strict Content-Security-Policy lets the browser itself refuse anything el
 stored: the page keeps a routing result in memory only and posts needs in request bodies, never in URLs.
 
 ``/web/rules.json`` gives each routing rule its short Japanese name and intent (the ``# name:`` and ``# intent:``
-headers of rules/*.rq), so that the page can explain a "why" in plain words.
+headers of rules/*.rq), so that the page can explain a "why" in plain words, and the consent states with their
+labels in the ontology (``consent``: the choices of the form; an answer carries its own ``consent_label``).
 """
 
 from __future__ import annotations
@@ -13,12 +14,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from jyuso_kb.reason import rules as reasoning
+from jyuso_kb.serve.current import snapshot_of
 
 WEB_DIR = Path(__file__).resolve().parent / "web"
 
@@ -67,7 +69,9 @@ def mount_web(app: FastAPI) -> None:
         return FileResponse(index, media_type="text/html; charset=utf-8", headers=SECURITY_HEADERS)
 
     @app.get("/web/rules.json", include_in_schema=False)
-    async def rules() -> JSONResponse:
-        return JSONResponse(rules_summary(), headers=SECURITY_HEADERS)
+    async def rules(request: Request) -> JSONResponse:
+        labels = snapshot_of(request).index.consent_labels
+        consent = [{"value": value, "label": text} for value, text in labels.items()]
+        return JSONResponse({**rules_summary(), "consent": consent}, headers=SECURITY_HEADERS)
 
     app.mount("/web", _Headers(StaticFiles(directory=WEB_DIR)), name="web")

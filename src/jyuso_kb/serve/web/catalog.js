@@ -23,6 +23,11 @@ function scrollable(label, table) {
   return h("div", { class: "table-wrap", role: "region", "aria-label": label, tabindex: "0" }, table);
 }
 
+// The plan section a list comes from, as the plan's own data numbers it (the "source" of the API's lists).
+function cite(source) {
+  return source ? `(計画 ${source})` : "";
+}
+
 function legal(items) {
   return (items || []).map((i) => badge(i, "legal"));
 }
@@ -34,7 +39,7 @@ function deptLinks(departments) {
 // ---- 事業 -----------------------------------------------------------------------------------------------------
 
 export async function programsView(root, ctx) {
-  const { programs } = await catalog("/v1/programs");
+  const { programs, source } = await catalog("/v1/programs");
   if (ctx.stale()) return;
   const byPillar = new Map();
   for (const p of programs) {
@@ -49,7 +54,7 @@ export async function programsView(root, ctx) {
       h(
         "table",
         { id: "programs-table" },
-        h("caption", {}, "実施事業(計画 4.)"),
+        h("caption", {}, `実施事業${cite(source)}`),
         h(
           "thead",
           {},
@@ -124,7 +129,7 @@ export async function programView(root, ctx, id) {
 // ---- 課 -------------------------------------------------------------------------------------------------------
 
 export async function departmentsView(root, ctx) {
-  const { departments } = await catalog("/v1/departments");
+  const { departments, source } = await catalog("/v1/departments");
   if (ctx.stale()) return;
   add(root, 
     h("h1", { tabindex: "-1" }, "課の一覧"),
@@ -134,7 +139,7 @@ export async function departmentsView(root, ctx) {
       h(
         "table",
         { id: "departments-table" },
-        h("caption", {}, "課と業務(計画 7.)"),
+        h("caption", {}, `課と業務${cite(source)}`),
         h("thead", {}, h("tr", {}, ["課", "部", "業務", "所管事業"].map((t) => h("th", { scope: "col" }, t)))),
         h(
           "tbody",
@@ -198,7 +203,7 @@ export async function matrixView(root, ctx) {
     h(
       "p",
       { class: "lead" },
-      `庁内連携体制(計画 ${matrix.source || "7."}): ${n} の課が、どの機能で重層的支援に関わるか。色の濃いマスが「○」(関わる)です。`,
+      `庁内連携体制${cite(matrix.source)}: ${n} の課が、どの機能で重層的支援に関わるか。色の濃いマスが「○」(関わる)です。`,
     ),
     h(
       "ul",
@@ -284,11 +289,11 @@ function meetingFacts(m, cls = "facts") {
 }
 
 export async function meetingsView(root, ctx) {
-  const { meetings } = await catalog("/v1/meetings");
+  const { meetings, source } = await catalog("/v1/meetings");
   if (ctx.stale()) return;
   add(root, 
     h("h1", { tabindex: "-1" }, "会議体"),
-    h("p", { class: "lead" }, `推進体制と個別ケースの検討のための会議 ${meetings.length}件(計画 5.)。`),
+    h("p", { class: "lead" }, `推進体制と個別ケースの検討のための会議 ${meetings.length}件${cite(source)}。`),
     h(
       "ul",
       { class: "cards", id: "meetings-list" },
@@ -355,7 +360,7 @@ export async function scheduleView(root, ctx) {
   };
   add(root, 
     h("h1", { tabindex: "-1" }, "スケジュール"),
-    h("p", { class: "lead" }, `${span}の実施スケジュール(計画 ${schedule.source || "6."})。同じ状態が続く年度はまとめて表示します。`),
+    h("p", { class: "lead" }, `${span}の実施スケジュール${cite(schedule.source)}。同じ状態が続く年度はまとめて表示します。`),
     h(
       "ul",
       { class: "legend", "aria-label": "凡例" },

@@ -5,7 +5,7 @@
 
 import { ApiError, catalog, postJson } from "./api.js";
 import { add, badge, clear, facts, h, jaDate, joinJa, link, reiwa, todayIso } from "./dom.js";
-import { needLabel, rulesGlossary, whyBlock } from "./why.js";
+import { consentChoices, needLabel, rulesGlossary, whyBlock } from "./why.js";
 
 const FIELD_ORDER = ["高齢", "障がい", "子ども", "生活困窮"];
 const GROUPS = [
@@ -17,7 +17,6 @@ const GROUPS = [
   ["any", "分野を問わない(属性不問)"],
 ];
 const MAX_NEEDS = 30;
-const CONSENT = { yes: "同意あり", no: "同意なし", unknown: "不明(未確認)" };
 
 function freshHousehold() {
   return { selected: new Set(), freeTexts: [], ages: "", consent: "unknown", asOf: todayIso(), result: null, at: null };
@@ -193,7 +192,7 @@ export async function consultView(root, ctx) {
     { class: "help", id: "ages-help" },
     "数字をカンマで区切って入力します。65歳以上や乳幼児向けの地域づくり事業の紹介に使います。",
   );
-  const consentInputs = Object.entries(CONSENT).map(([value, label]) =>
+  const consentInputs = consentChoices().map(({ value, label }) =>
     h(
       "label",
       { for: `consent-${value}` },
@@ -453,15 +452,15 @@ function renderResult(target, result) {
       ? h("li", {}, h("strong", {}, n.label))
       : h("li", {}, `「${n.input}」→ `, h("strong", {}, n.label), n.matched && n.matched !== n.input ? h("span", { class: "muted small" }, `(「${n.matched}」として一致)`) : null),
   );
-  const ruleIds = [];
-  for (const [key] of SECTIONS) for (const item of result[key] || []) for (const w of item.why || []) ruleIds.push(w.rule);
+  const whys = [];
+  for (const [key] of SECTIONS) for (const item of result[key] || []) for (const w of item.why || []) whys.push(w);
 
   add(target, 
     h("h2", { id: "route-results-title", tabindex: "-1" }, "振り分け結果"),
     h(
       "p",
       {},
-      `基準日 ${jaDate(result.as_of)}(${fy ? reiwa(fy) : ""})・本人の同意: ${CONSENT[result.consent] || result.consent}`,
+      `基準日 ${jaDate(result.as_of)}(${fy ? reiwa(fy) : ""})・本人の同意: ${result.consent_label || result.consent}`,
       h("br"),
       h("span", { class: "muted small" }, result.plan || ""),
     ),
@@ -490,7 +489,7 @@ function renderResult(target, result) {
         items.length ? h("ul", { class: "cards" }, items.map(render)) : h("p", { class: "muted" }, empty),
       );
     }),
-    rulesGlossary(ruleIds),
+    rulesGlossary(whys),
     h(
       "div",
       { class: "actions no-print" },
@@ -578,7 +577,7 @@ export async function sheetView(root, ctx) {
           h("tr", {}, h("th", { scope: "row" }, "相談者"), h("td", {}, h("span", { class: "blank" }), h("span", { class: "muted small" }, "(手書き)"))),
           h("tr", {}, h("th", { scope: "row" }, "連絡先"), h("td", {}, h("span", { class: "blank" }), h("span", { class: "muted small" }, "(手書き)"))),
           h("tr", {}, h("th", { scope: "row" }, "受付窓口・担当者"), h("td", {}, h("span", { class: "blank" }))),
-          h("tr", {}, h("th", { scope: "row" }, "本人の同意"), h("td", {}, CONSENT[result.consent] || result.consent)),
+          h("tr", {}, h("th", { scope: "row" }, "本人の同意"), h("td", {}, result.consent_label || result.consent)),
           h("tr", {}, h("th", { scope: "row" }, "困りごと"), h("td", {}, joinJa(needsText) || "—")),
           (result.unmatched || []).length
             ? h("tr", {}, h("th", { scope: "row" }, "当てはまらなかった言葉"), h("td", {}, joinJa(result.unmatched.map((u) => `「${u}」`))))

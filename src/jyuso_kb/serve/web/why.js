@@ -5,12 +5,19 @@ import { h, joinJa } from "./dom.js";
 
 let rulesById = new Map();
 let needLabels = new Map();
+let consentStates = [];
 
-/** Loads the rule names and the thesaurus labels once (both are public catalog data). */
+/** Loads the rule names, the consent states and the thesaurus labels once (all public catalog data). */
 export async function loadWhyContext() {
   const [rules, needs] = await Promise.all([catalog("/web/rules.json"), catalog("/v1/needs")]);
   rulesById = new Map(rules.rules.map((r) => [r.id, r]));
+  consentStates = rules.consent || [];
   needLabels = new Map(needs.needs.map((n) => [n.id, n.label]));
+}
+
+/** The consent states a form offers, [{value, label}], with the ontology's labels. */
+export function consentChoices() {
+  return consentStates;
 }
 
 export function ruleName(id) {
@@ -51,10 +58,12 @@ export function whyBlock(whys) {
   );
 }
 
-/** A glossary of the rules used in an answer (one keyboard stop, instead of one per explanation). */
-export function rulesGlossary(ruleIds) {
-  const ids = [...new Set(ruleIds)].filter(Boolean);
+/** A glossary of the rules used in an answer (one keyboard stop, instead of one per explanation); the plan sections
+ * are the ones the answer cites for each rule (each plan numbers its own). */
+export function rulesGlossary(whys) {
+  const ids = [...new Set(whys.map((w) => w.rule))].filter(Boolean);
   if (!ids.length) return null;
+  const sections = (id) => [...new Set(whys.filter((w) => w.rule === id && w.section).map((w) => w.section))];
   return h(
     "details",
     { class: "rules panel" },
@@ -64,7 +73,8 @@ export function rulesGlossary(ruleIds) {
       { class: "facts" },
       ids.map((id) => {
         const rule = ruleInfo(id);
-        const source = joinJa([rule.section && `計画 ${rule.section}`, rule.legal]);
+        const cited = sections(id);
+        const source = joinJa([cited.length ? `計画 ${joinJa(cited)}` : "", rule.legal]);
         return [h("dt", {}, rule.name), h("dd", {}, rule.intent || id, source ? h("span", { class: "help" }, source) : null)];
       }),
     ),
