@@ -26,9 +26,20 @@ EXPECTED = TESTS / "expected"
 
 @pytest.hookimpl(trylast=True)  # after pytest's own reordering by fixture scope
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Tests marked slow run first: with pytest-xdist they start while the short ones fill the other workers,
-    instead of finishing the run alone."""
+    """Tests marked slow run first (and pytest-xdist hands out their modules first): long modules start while the
+    short ones fill the other workers, instead of finishing the run alone."""
+    _one_id_per_api_operation(items)
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
+def _one_id_per_api_operation(items: list[pytest.Item]) -> None:
+    """schemathesis (4.32) names the test of each API operation ``test_…[GET /health]``, but pytest 9.2 builds an
+    item's id from the function's name alone: every operation got the same id, and pytest-xdist, which tells items
+    apart by id, ran the first operation only. Each item gets the id its name says."""
+    for item in items:
+        label = getattr(item, "operation_label", None)
+        if isinstance(item, pytest.Function) and label and item.id.params is None:
+            item._id = item.parent.id.child(item.originalname).with_params(label)  # type: ignore[union-attr]
 
 
 @pytest.fixture(scope="session")

@@ -105,7 +105,6 @@ def test_cli_diff_names_changes_and_affected(
     assert result["affected"]["programs"] == [{"id": "prog-outreach", "label": "アウトリーチ等を通じた継続的支援事業"}]
 
 
-@pytest.mark.xdist_group("unpublished")  # its module fixture is set up on one worker only
 def test_publish_needs_a_policy_token(unpublished: TestClient, uozu: PlanSource) -> None:
     client = unpublished
     body = _turtle(_variant(uozu, cell_on="cell-zeimu-participation"))
@@ -151,7 +150,6 @@ def test_publish_activates_and_rollback_restores(client: TestClient, uozu: PlanS
     assert client.post(f"/v1/revisions/{new_id}/activate").status_code == 401
 
 
-@pytest.mark.xdist_group("unpublished")  # its module fixture is set up on one worker only
 def test_non_conforming_revision_is_not_published(unpublished: TestClient, uozu: PlanSource) -> None:
     client = unpublished
     before = client.get("/health").json()["revision"]
@@ -168,7 +166,6 @@ def test_non_conforming_revision_is_not_published(unpublished: TestClient, uozu:
     assert client.get("/v1/revisions").json()["revisions"] == []
 
 
-@pytest.mark.xdist_group("unpublished")  # its module fixture is set up on one worker only
 def test_revisions_diff_endpoint(unpublished: TestClient, uozu: PlanSource) -> None:
     client = unpublished
     r = client.post(
@@ -294,13 +291,14 @@ class Zygote:
         return int(answer.split()[1])
 
     def close(self) -> None:
-        assert self.process.stdin is not None
-        self.process.stdin.close()
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.process.stdin.close()  # the zygote's loop ends, and so does the zygote
         try:
             self.process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait(timeout=5)
+        self.process.stdout.close()
 
 
 def _check_store(root: Path, allowed: dict[str, bytes]) -> str:
@@ -318,7 +316,6 @@ def _check_store(root: Path, allowed: dict[str, bytes]) -> str:
     return active
 
 
-@pytest.mark.slow
 def test_sigkill_at_every_write_step_and_at_random_times(tmp_path: Path, uozu: PlanSource) -> None:
     old = Graph()
     old += uozu.data

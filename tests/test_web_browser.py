@@ -30,8 +30,8 @@ from .web_support import (
     parse_colour,
 )
 
-# One server and one Chromium for the whole module, on one pytest-xdist worker; slow, so it starts first.
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser")]
+# One server and one Chromium for the whole module (pytest-xdist runs a module on one worker); slow: it starts first.
+pytestmark = pytest.mark.slow
 
 TIMEOUT_MS = 30_000
 VALIDATE_TIMEOUT_MS = 120_000  # SHACL + quality checks + diff take a few seconds; much longer on a loaded machine

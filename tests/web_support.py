@@ -54,21 +54,30 @@ class Server:
         env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
         env["NO_PROXY"] = "127.0.0.1,localhost"
         env.setdefault("JYUSO_KB_SPARQL_WORKERS", "1")
-        with self.log_path.open("wb") as log:
-            self.process = subprocess.Popen(
-                [str(script), "serve", "--host", "127.0.0.1", "--port", str(self.port)],
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                env=env,
-                cwd=str(ROOT),
-                start_new_session=True,
-            )
-        try:
-            self._wait_ready()
-        except BaseException:
-            self.stop()
-            raise
-        return self
+        for attempt in range(3):
+            with self.log_path.open("wb") as log:
+                self.process = subprocess.Popen(
+                    [str(script), "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    env=env,
+                    cwd=str(ROOT),
+                    start_new_session=True,
+                )
+            try:
+                self._wait_ready()
+                return self
+            except AssertionError:
+                self.stop()
+                # another process (a parallel test worker) took the free port before the server bound it
+                if "address already in use" not in self.log() or attempt == 2:
+                    raise
+                self.port = free_port()
+                self.base_url = f"http://127.0.0.1:{self.port}"
+            except BaseException:
+                self.stop()
+                raise
+        raise AssertionError("unreachable")
 
     def _wait_ready(self) -> None:
         assert self.process is not None
