@@ -19,12 +19,12 @@ import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, Request, Response, expect, sync_playwright
 from rdflib import Graph, URIRef
 
+from .api_support import RealServer
 from .web_support import (
     CHROMIUM,
     CHROMIUM_ARGS,
     SCREENSHOTS,
     WEB,
-    Server,
     contrast,
     css_variables,
     parse_colour,
@@ -44,12 +44,9 @@ NO_DEPARTMENT = "事業に所管課がないか、所管課が既知の課では
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    running = Server(tmp_path_factory.mktemp("web") / "server.log").start()
-    try:
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealServer]:
+    with RealServer(tmp_path_factory.mktemp("web") / "server.log", {"JYUSO_KB_SPARQL_WORKERS": "1"}) as running:
         yield running
-    finally:
-        running.stop()
 
 
 @pytest.fixture(scope="module")
@@ -101,7 +98,7 @@ class Recorder:
 
 
 @pytest.fixture()
-def page(browser: Browser, server: Server) -> Iterator[tuple[Page, Recorder]]:
+def page(browser: Browser, server: RealServer) -> Iterator[tuple[Page, Recorder]]:
     context = browser.new_context(
         locale="ja-JP", viewport={"width": 1280, "height": 900}, service_workers="block", base_url=server.base_url
     )
@@ -141,7 +138,7 @@ def card(page: Page, section: str, title: str) -> Any:
 # ---- served, offline, no build step -----------------------------------------------------------------------------
 
 
-def test_page_is_served_same_origin_only(server: Server) -> None:
+def test_page_is_served_same_origin_only(server: RealServer) -> None:
     with server.client() as client:
         index = client.get("/")
         assert index.status_code == 200
@@ -301,7 +298,7 @@ def test_who_handles(page: tuple[Page, Recorder]) -> None:
 # ---- catalog pages -----------------------------------------------------------------------------------------------
 
 
-def test_programs_and_program_page(page: tuple[Page, Recorder], server: Server) -> None:
+def test_programs_and_program_page(page: tuple[Page, Recorder], server: RealServer) -> None:
     pg, _ = page
     with server.client() as client:
         programs = client.get("/v1/programs").json()["programs"]
@@ -320,7 +317,7 @@ def test_programs_and_program_page(page: tuple[Page, Recorder], server: Server) 
     expect(pg.locator("main [role=alert]")).to_contain_text("指定された事業は見つかりません。")
 
 
-def test_departments(page: tuple[Page, Recorder], server: Server) -> None:
+def test_departments(page: tuple[Page, Recorder], server: RealServer) -> None:
     pg, _ = page
     with server.client() as client:
         duties = client.get("/v1/departments/dept-shakaifukushi").json()["duties"]
@@ -333,7 +330,7 @@ def test_departments(page: tuple[Page, Recorder], server: Server) -> None:
     expect(pg.locator("main")).to_contain_text("多機関協働事業")
 
 
-def test_matrix_heat_map(page: tuple[Page, Recorder], server: Server) -> None:
+def test_matrix_heat_map(page: tuple[Page, Recorder], server: RealServer) -> None:
     pg, _ = page
     with server.client() as client:
         matrix = client.get("/v1/matrix").json()
@@ -351,7 +348,7 @@ def test_matrix_heat_map(page: tuple[Page, Recorder], server: Server) -> None:
     shot(pg, "matrix")
 
 
-def test_meetings_and_schedule(page: tuple[Page, Recorder], server: Server) -> None:
+def test_meetings_and_schedule(page: tuple[Page, Recorder], server: RealServer) -> None:
     pg, _ = page
     with server.client() as client:
         schedule = client.get("/v1/schedule").json()
@@ -379,7 +376,7 @@ def test_meetings_and_schedule(page: tuple[Page, Recorder], server: Server) -> N
 
 
 def test_revision_upload_shows_japanese_report_and_diff(
-    page: tuple[Page, Recorder], server: Server, tmp_path: Path
+    page: tuple[Page, Recorder], server: RealServer, tmp_path: Path
 ) -> None:
     pg, recorder = page
     with server.client() as client:
@@ -487,7 +484,7 @@ def tab_until(pg: Page, wanted: str, limit: int = 250) -> list[str]:
     raise AssertionError(f"Tab never reached #{wanted}; went through {seen[:40]}…")
 
 
-def test_keyboard_only(page: tuple[Page, Recorder], server: Server) -> None:
+def test_keyboard_only(page: tuple[Page, Recorder], server: RealServer) -> None:
     pg, recorder = page
     pg.goto("/")
     expect(pg.locator("#need-care-of-parent")).to_be_attached()

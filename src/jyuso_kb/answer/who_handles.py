@@ -60,7 +60,7 @@ def who_handles(index: RoutingIndex, query: str, today: date | None = None) -> d
                 {"text": lab.original, "need": need.id, "need_label": need.label, "role": dept["role"], "why": duty}
             )
     total = sum(scores.values()) or 1.0
-    by_id = {t.id: t for t in index.targets.values() if t.kind == "department"}
+    by_id = index.departments
     ranked = sorted(scores, key=lambda d: (-scores[d], by_id[d].order))
     return {
         "query": query,

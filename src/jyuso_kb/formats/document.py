@@ -8,7 +8,6 @@ matrix (○ or blank). :mod:`jyuso_kb.formats.render` writes it out.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -16,6 +15,7 @@ from rdflib import DCTERMS, RDF, Graph, Literal
 from rdflib.term import Node
 
 from jyuso_kb.errors import InputError
+from jyuso_kb.formats.views import chapter
 from jyuso_kb.namespaces import JY
 from jyuso_kb.plan.terms import UNORDERED, label, local_id, order_key, ordered
 
@@ -107,20 +107,10 @@ class _Reader:
 
     def chapter_title(self, items: Iterable[Node], fallback: str) -> str:
         """The chapter most of the items' sections belong to, e.g. 「5. 重層的支援体制整備事業の推進体制」."""
-        chapters: Counter[str] = Counter()
-        for item in items:
-            for section in self.g.objects(item, JY.source):
-                chapters[_chapter_number(self.section_number(section))] += 1
-        if not chapters:
-            return fallback
-        number = max(chapters.items(), key=lambda kv: (kv[1], -len(kv[0])))[0]
-        for section in self.g.subjects(JY.sectionNumber, Literal(number)):
+        number = chapter(self.g, items)
+        for section in self.g.subjects(JY.sectionNumber, Literal(number)) if number else ():
             return self.section_title(section)
         return fallback
-
-
-def _chapter_number(number: str) -> str:
-    return number.split("(", 1)[0] if "(" in number else number
 
 
 # ---------------------------------------------------------------------------------------------------- Japanese dates

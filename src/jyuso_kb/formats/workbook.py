@@ -121,7 +121,7 @@ class _Exporter:
             rows=[[p, self.terms.prefixes[p]] for p in sorted(self.terms.used)],
             numeric=[False, False],
             readonly=[False, False],
-            notes=["接頭辞(例: uozu)", "名前空間の IRI"],
+            notes=["接頭辞(例: city)", "名前空間の IRI"],
         )
         return Tables([prefixes, *tables, extra], triples=len(self.data), extra=len(extra.rows))
 

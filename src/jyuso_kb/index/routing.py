@@ -97,6 +97,7 @@ class RoutingIndex:
     per_need: MappingProxyType[str, tuple[Routing, ...]]
     household: tuple[Routing, ...]
     targets: MappingProxyType[str, Target]
+    departments: MappingProxyType[str, Target]  # department targets by local id
     rules: MappingProxyType[str, RuleInfo]
     served: frozenset[str]
     matcher: LabelMatcher
@@ -344,6 +345,7 @@ def compile_index(reasoned: Reasoned, params: Parameters | None = None) -> Routi
         # routings that follow a recommendation (所管課 after its programme) in the plan's order of programmes
         household=tuple(sorted(household, key=lambda r: (r.rule, r.target, _order(targets, r.after), r.after or ""))),
         targets=MappingProxyType(targets),
+        departments=MappingProxyType({t.id: t for t in targets.values() if t.kind == "department"}),
         rules=MappingProxyType(rules),
         served=served,
         matcher=LabelMatcher(labels, spellings, params),

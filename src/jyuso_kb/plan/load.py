@@ -56,6 +56,6 @@ def load_plan(paths: Sequence[Path | str] | None = None) -> PlanSource:
 
 
 def load_embedded(name: str = resources.DEFAULT_MUNICIPALITY) -> PlanSource:
-    """A plan shipped with the package (魚津市 by default)."""
+    """A plan shipped with the package (by default the one named by resources.DEFAULT_MUNICIPALITY)."""
     folder = resources.municipality_dir(name)
     return PlanSource(load_vocabulary(), read_files([folder]), str(folder))

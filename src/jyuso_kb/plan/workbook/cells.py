@@ -75,7 +75,7 @@ class Terms:
         if not sep or not _PREFIX_RE.fullmatch(prefix):
             raise CellError(
                 f"「{text}」は IRI として読めません。",
-                "接頭辞:名前(例: uozu:dept-shakaifukushi)か <https://…> の形で書いてください。",
+                "接頭辞:名前(例: city:dept-fukushi)か <https://…> の形で書いてください。",
             )
         if prefix not in self.prefixes:
             raise CellError(

@@ -123,7 +123,7 @@ class _Importer:
                     r,
                     prefix_header,
                     f"接頭辞「{prefix}」の書き方が正しくありません。",
-                    "英字で始まる英数字にしてください(例: uozu)。",
+                    "英字で始まる英数字にしてください(例: city)。",
                 )
             elif not _ABSOLUTE_IRI_RE.fullmatch(namespace):
                 self.problem(
@@ -160,7 +160,7 @@ class _Importer:
                     r,
                     spec.id_header,
                     "ID が空です。",
-                    "この行の資源の IRI(例: uozu:prog-outreach)を書いてください。",
+                    "この行の資源の IRI(例: city:prog-outreach)を書いてください。",
                 )
                 continue
             try:
