@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import sys
 import time
@@ -87,7 +86,7 @@ class Guard:
             if not complete:
                 await self._too_large(scope, receive, send_wrapped)
                 return
-            await self.direct.get(path, self.app)(scope, _replay(body), send_wrapped)
+            await self.direct.get(path, self.app)(scope, _replay(body, receive), send_wrapped)
         finally:
             # An exception on its way out is answered outside this middleware, by the app's 500 handler.
             status = status_box["status"] or (500 if sys.exc_info()[0] is not None else 0)
@@ -119,7 +118,8 @@ class Guard:
         )(scope, receive, send)
 
 
-def _replay(body: bytes) -> Receive:
+def _replay(body: bytes, original: Receive) -> Receive:
+    """The body read by the Guard, then the client's own messages (so an endpoint sees ``http.disconnect``)."""
     sent = False
 
     async def receive() -> Message:
@@ -127,7 +127,6 @@ def _replay(body: bytes) -> Receive:
         if not sent:
             sent = True
             return {"type": "http.request", "body": body, "more_body": False}
-        await asyncio.sleep(3600)
-        return {"type": "http.disconnect"}
+        return await original()
 
     return receive
