@@ -79,9 +79,13 @@ class Canary:
             time.sleep(0.01)
 
 
+OWN_STATUS = re.compile(r"/proc/\d+/status")  # a forked child reads its own size (VmSize) to set its memory limit
+
+
 class FileAudit:
     """An audit hook (installed once per process) that, while recording, notes file opens outside allowed roots
-    and every outbound socket connection / urllib request made by this process."""
+    and every outbound socket connection / urllib request made by this process or a child forked from it (uploads
+    are parsed in forked children: the hook and the recording flag are inherited, and events go to a spool file)."""
 
     _installed: FileAudit | None = None
 
@@ -102,8 +106,10 @@ class FileAudit:
         }
         self.allowed = tuple(os.path.realpath(r) for r in roots if r)
         self.recording = False
-        self.opens: list[str] = []
-        self.network: list[str] = []
+        handle, spool = tempfile.mkstemp(prefix="jyuso-kb-audit-")
+        os.close(handle)
+        self.spool = spool
+        self._writing = False
 
     @classmethod
     def get(cls) -> FileAudit:
@@ -114,14 +120,45 @@ class FileAudit:
         return cls._installed
 
     def _hook(self, event: str, args: tuple[Any, ...]) -> None:
-        if not self.recording:
+        if not self.recording or self._writing:
             return
         if event == "open" and args and isinstance(args[0], str | bytes):
             path = os.path.realpath(os.fsdecode(args[0]))
-            if not any(path == root or path.startswith(root + os.sep) for root in self.allowed):
-                self.opens.append(path)
+            if not any(path == root or path.startswith(root + os.sep) for root in self.allowed) and not (
+                OWN_STATUS.fullmatch(path)
+            ):
+                self._note("open", path)
         elif event in ("socket.connect", "urllib.Request", "socket.getaddrinfo"):
-            self.network.append(f"{event} {args[1:2] if event == 'socket.connect' else args[:1]}")
+            self._note("network", f"{event} {args[1:2] if event == 'socket.connect' else args[:1]}")
+
+    def _note(self, kind: str, text: str) -> None:
+        self._writing = True
+        try:
+            handle = os.open(self.spool, os.O_WRONLY | os.O_APPEND)
+            try:
+                os.write(handle, f"{kind}\t{text}\n".encode())
+            finally:
+                os.close(handle)
+        except OSError:
+            pass  # a SPARQL worker's own guard refuses the spool too; what it refuses is refused anyway
+        finally:
+            self._writing = False
+
+    def _events(self, kind: str) -> list[str]:
+        with open(self.spool, encoding="utf-8") as spool:
+            return [line.split("\t", 1)[1] for line in spool.read().splitlines() if line.startswith(kind + "\t")]
+
+    @property
+    def opens(self) -> list[str]:
+        return self._events("open")
+
+    @property
+    def network(self) -> list[str]:
+        return self._events("network")
+
+    def clear(self) -> None:
+        with open(self.spool, "w", encoding="utf-8"):
+            pass
 
     @contextlib.contextmanager
     def record(self) -> Iterator[None]:

@@ -136,9 +136,18 @@ def test_publish_activates_and_rollback_restores(client: TestClient, uozu: PlanS
     route = client.post("/v1/route", json={"needs": ["仕事がない"], "as_of": "2025-10-01"})
     assert route.json()["revision"] == new_id
     assert route.headers["x-plan-revision"] == new_id
-    history = client.get("/v1/revisions").json()
+    history = client.get("/v1/revisions", headers=auth).json()
     assert history["active"] == new_id
-    assert [(h["id"], h["note"]) for h in history["revisions"]] == [(new_id, "税務課を参加支援に")]
+    assert [(h["id"], h["author"], h["note"]) for h in history["revisions"]] == [
+        (new_id, "政策担当", "税務課を参加支援に")
+    ]
+    # without a token: who published and the note are left out (staff names are personal data)
+    public = client.get("/v1/revisions").json()["revisions"]
+    assert [sorted(h) for h in public] == [["conforms", "id", "sha256", "time", "triples"]]
+    assert "政策担当" not in client.get("/v1/revisions").text
+    wrong = client.get("/v1/revisions", headers={"authorization": "Bearer not-a-token"})
+    assert wrong.status_code == 401
+    assert wrong.json()["error"]["code"] == "unauthorized"
     # publish the original again (a revision of its own), then roll back and forward by id
     original = client.post("/v1/revisions", content=_turtle(uozu.data), headers=auth)
     assert original.status_code == 201

@@ -13,7 +13,7 @@ from typing import Any
 
 from jyuso_kb.errors import InputError
 from jyuso_kb.index.routing import Need, Routing, RoutingIndex, Target
-from jyuso_kb.index.textmatch import Label
+from jyuso_kb.index.textmatch import Label, is_blank, strip_format
 
 MAX_NEEDS = 30
 MAX_TEXT = 200
@@ -50,9 +50,47 @@ def fiscal_year(day: date) -> int:
     return day.year if day.month >= 4 else day.year - 1
 
 
+def _first_day(year: int) -> date:
+    """1 April of a fiscal year (clamped to the years a date can have)."""
+    return date(min(max(year, date.min.year), date.max.year), 4, 1)
+
+
+def _last_day(year: int) -> date:
+    """31 March that ends a fiscal year (clamped to the years a date can have)."""
+    return date(min(max(year + 1, date.min.year), date.max.year), 3, 31)
+
+
+def as_of_range(index: RoutingIndex) -> tuple[date, date | None]:
+    """The reference dates the answer accepts, first and last (None: no end, for a plan without a last year): from
+    1 April of ``as_of_first_fiscal_year`` (or of the plan's first year, if earlier) to the end of the fiscal year
+    ``as_of_years_after_plan`` years after the plan's last one (rules/parameters.yaml)."""
+    params = index.parameters
+    first, last = index.period
+    earliest = min(params.as_of_first_fiscal_year, first) if first else params.as_of_first_fiscal_year
+    return _first_day(earliest), _last_day(last + params.as_of_years_after_plan) if last else None
+
+
+def as_of_error(index: RoutingIndex, day: date, where: str = "as_of") -> InputError | None:
+    """The error for a reference date outside ``as_of_range`` (None inside it). The message names the range, never
+    the date given."""
+    start, end = as_of_range(index)
+    if start <= day and (end is None or day <= end):
+        return None
+    first, last = index.period
+    accepted = f"{start.isoformat()}〜{end.isoformat()}" if end else f"{start.isoformat()}以降"
+    period = f"計画期間は{first}〜{last}年度です。" if first and last else ""
+    return InputError(
+        "as_of_out_of_range",
+        f"基準日が受け付ける範囲の外です。{accepted}の日付で指定してください。",
+        where,
+        f"{period}基準日を省略すると今日の日付で判断します。",
+    )
+
+
 def resolve_need(index: RoutingIndex, text: str) -> tuple[str, str] | None:
-    """(need IRI, how it matched) for one input: an id (need:hikikomori / hikikomori) or Japanese text."""
-    raw = text.strip()
+    """(need IRI, how it matched) for one input: an id (need:hikikomori / hikikomori) or Japanese text. Invisible
+    format characters (a BOM pasted with the text, a zero-width space) are not part of it."""
+    raw = strip_format(text).strip()
     key = raw.removeprefix("need:")
     if key in index.need_ids:
         return index.need_ids[key], "id"
@@ -87,7 +125,7 @@ def _validate(household: Household) -> None:
     if len(household.members) > MAX_MEMBERS:
         raise InputError("too_many_members", f"世帯員は{MAX_MEMBERS}人までです。", "members", "")
     for text in texts:
-        if not isinstance(text, str) or not text.strip() or len(text) > MAX_TEXT:
+        if not isinstance(text, str) or is_blank(text) or len(text) > MAX_TEXT:
             raise InputError(
                 "bad_need",
                 f"ニーズは1〜{MAX_TEXT}文字の文字列で指定してください。",
@@ -100,7 +138,10 @@ def _validate(household: Household) -> None:
 
 
 def route(index: RoutingIndex, household: Household, today: date | None = None) -> dict[str, Any]:
-    """The route answer (a public contract shared by CLI and API)."""
+    """The route answer (a public contract shared by CLI and API). A reference date the household gives
+    (``as_of``) must be within ``as_of_range``; today's date (``today`` or the clock) is taken as it is."""
+    if household.as_of is not None and (refused := as_of_error(index, household.as_of)) is not None:
+        raise refused  # first, as in the API (where it is a 422 before the 400s of _validate)
     _validate(household)
     as_of = household.as_of or today or date.today()
     year, notice = _plan_year(index, as_of)

@@ -11,7 +11,7 @@ from typing import Any
 from jyuso_kb.answer.route import MAX_TEXT, Household, route
 from jyuso_kb.errors import InputError
 from jyuso_kb.index.routing import RoutingIndex
-from jyuso_kb.index.textmatch import Label
+from jyuso_kb.index.textmatch import Label, is_blank
 
 
 def _rule_weight(index: RoutingIndex, rule: str) -> float:
@@ -29,7 +29,7 @@ def who_handles(index: RoutingIndex, query: str, today: date | None = None) -> d
     """
     params = index.parameters
     text = query.strip()
-    if not text or len(text) > MAX_TEXT:
+    if is_blank(text) or len(text) > MAX_TEXT:
         raise InputError(
             "bad_query", f"質問は1〜{MAX_TEXT}文字で入力してください。", "q", "短い言葉で入力してください。"
         )

@@ -34,13 +34,16 @@ def _member(text: str) -> routing.Member:
 
 def cmd_route(args: argparse.Namespace) -> int:
     consent = {"yes": True, "no": False, None: None}[args.consent]
+    as_of = _date(args.as_of) if args.as_of else None
     household = routing.Household(
         needs=tuple(args.need or ()),
         members=tuple(_member(m) for m in args.member or ()),
         consent=consent,
-        as_of=_date(args.as_of) if args.as_of else None,
+        as_of=as_of,
     )
     index = routing_index.build(load_plan(args.data))
+    if as_of is not None and (refused := routing.as_of_error(index, as_of, "--as-of")) is not None:
+        raise refused
     answer = routing.route(index, household)
     if args.json:
         dump(answer)
@@ -87,7 +90,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--need", action="append", help="ニーズ(日本語またはニーズID)。複数指定できる")
     p.add_argument("--member", action="append", help="世帯員「年齢:ニーズ,ニーズ」(例: 82:親の介護)")
     p.add_argument("--consent", choices=["yes", "no"], help="本人同意(省略時は不明)")
-    p.add_argument("--as-of", help="基準日 YYYY-MM-DD(省略時は今日)")
+    p.add_argument(
+        "--as-of",
+        help="基準日 YYYY-MM-DD(省略時は今日)。重層的支援体制整備事業の開始前や計画の期間から遠い日付は受け付けない",
+    )
     p.add_argument("--json", action="store_true")
     p.add_argument("--data", nargs="+")
     p.set_defaults(func=cmd_route)

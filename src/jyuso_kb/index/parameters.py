@@ -1,4 +1,5 @@
-"""The engine's numeric parameters (ranking weights, similarity thresholds), read from rules/parameters.yaml.
+"""The engine's numeric parameters (ranking weights, similarity thresholds, the window of accepted reference dates),
+read from rules/parameters.yaml.
 
 Each parameter in the file has a description in Japanese and English, a value and a reference, like OpenFisca's
 parameters. The engine reads exactly the fields of :class:`Parameters`; a missing, unknown or non-numeric parameter
@@ -36,6 +37,8 @@ class Parameters:
     fuzzy_min_stretch: int
     fuzzy_min_content: int
     similar_threshold: float
+    as_of_first_fiscal_year: int
+    as_of_years_after_plan: int
 
 
 def default_file() -> Path:

@@ -1,7 +1,9 @@
 """Matching what residents and staff type against the thesaurus labels.
 
-Normalisation: NFKC, lower case, katakana → hiragana, spaces and punctuation dropped, then the spelling variants
-of ``data/thesaurus/orthography.ttl`` folded (子ども → こども, 障害 → 障がい …). Labels are normalised the same way.
+Normalisation: format characters dropped (Unicode category Cf — zero-width spaces and joiners, the word joiner, BOM,
+soft hyphen, bidi marks — and variation selectors: invisible, they must not split a word), NFKC, lower case,
+katakana → hiragana, spaces (the ideographic space too) and punctuation dropped, then the spelling variants of
+``data/thesaurus/orthography.ttl`` folded (子ども → こども, 障害 → 障がい …). Labels are normalised the same way.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from jyuso_kb.namespaces import JY
 
 _DROP = re.compile(r"[\s、。，．,.・!！?？「」『』（）()\[\]【】〜~\-ー－―…:：;；\"'`]+")
 _KATAKANA = {c: c - 0x60 for c in range(0x30A1, 0x30F7)}
+# Variation selectors (VS1–16, and VS17–256 of ideographic variation sequences) are marks (Mn), not Cf.
+_VARIATION_SELECTORS = re.compile("[\ufe00-\ufe0f\U000e0100-\U000e01ef]")
 
 
 def spelling_table(graph: Graph) -> tuple[tuple[str, str], ...]:
@@ -30,8 +34,21 @@ def spelling_table(graph: Graph) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(pairs, key=lambda p: (-len(p[0]), p[0])))
 
 
+def strip_format(text: str) -> str:
+    """The text without its format characters (category Cf) and variation selectors, which show nothing."""
+    text = _VARIATION_SELECTORS.sub("", text)
+    if text.isprintable():  # no Cf character (the usual case: one C-level scan)
+        return text
+    return "".join(char for char in text if unicodedata.category(char) != "Cf")
+
+
+def is_blank(text: str) -> bool:
+    """Nothing but spaces and format characters: as empty as the empty string."""
+    return not strip_format(text).strip()
+
+
 def _fold(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text).lower().translate(_KATAKANA)
+    text = unicodedata.normalize("NFKC", strip_format(text)).lower().translate(_KATAKANA)
     return _DROP.sub("", text)
 
 

@@ -1,7 +1,8 @@
 """The web API (FastAPI): everything the CLI answers, the service catalog, SPARQL and validation.
 
 Safe by default: one JSON error shape, no request body or query string in any log or error, body and query-string
-limits before any parsing, uploads restricted to Turtle and JSON-LD, SPARQL in killable worker processes.
+limits before any parsing, uploads restricted to Turtle, JSON-LD and workbooks and processed in bounded child
+processes, SPARQL in killable, memory-limited worker processes that end with the server.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ import asyncio
 import contextlib
 import gc
 import logging
-import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -28,7 +28,9 @@ from jyuso_kb.errors import InputError
 from jyuso_kb.plan.load import load_plan
 from jyuso_kb.plan.source import PlanSource
 from jyuso_kb.serve import catalog_endpoints, revision_endpoints, routing_endpoints, sparql_endpoints, validate_endpoint
+from jyuso_kb.serve.bounded import Jobs
 from jyuso_kb.serve.errors import STATUS_MESSAGES, error, invalid
+from jyuso_kb.serve.executors import Executors
 from jyuso_kb.serve.guard import Guard
 from jyuso_kb.serve.lifecycle import follow_store
 from jyuso_kb.serve.routing_endpoints import document_route, route_endpoint
@@ -59,16 +61,16 @@ def create_app(settings: Settings | None = None, plan: PlanSource | None = None)
         app.state.store = store
         app.state.tokens = Tokens.load(config.tokens_file)
         app.state.publish_lock = asyncio.Lock()
-        pool = SparqlPool(snapshot.merged, config.sparql_workers, config.sparql_timeout, config.sparql_row_cap)
+        app.state.executors = Executors.start()
+        app.state.jobs = Jobs(config.upload_limits())
+        pool = SparqlPool(snapshot.merged, config.sparql_limits())
         pool.start()
         app.state.sparql = pool
-        app.state.sparql_config = (config.sparql_workers, config.sparql_timeout, config.sparql_row_cap)
         # The plan's graphs and indexes live as long as the process: keep the cyclic GC from walking them on
         # every full collection (a full walk stalled requests for 100–400 ms under load).
         gc.collect()
         gc.freeze()
         gc.set_threshold(50_000, 50, 1000)
-        app.state.validate_lock = threading.Lock()
         follower = asyncio.create_task(follow_store(app, store, config.store_poll)) if store is not None else None
         try:
             yield
@@ -78,6 +80,8 @@ def create_app(settings: Settings | None = None, plan: PlanSource | None = None)
                 with contextlib.suppress(asyncio.CancelledError):
                     await follower
             app.state.sparql.close()
+            app.state.jobs.close()
+            app.state.executors.close()
 
     # /docs (Swagger UI) with its script and style sheet served from /docs/assets/, not from a CDN: it works offline.
     # No /redoc: ReDoc fetches its logo from another origin.
@@ -109,7 +113,7 @@ def create_app(settings: Settings | None = None, plan: PlanSource | None = None)
 
     @app.exception_handler(UploadError)
     async def on_upload(request: Request, exc: UploadError) -> JSONResponse:
-        return error(exc.status, exc.error.code, exc.error.message, exc.error.where, exc.error.hint)
+        return error(exc.status, exc.error.code, exc.error.message, exc.error.where, exc.error.hint, exc.headers)
 
     @app.exception_handler(Exception)
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -38,6 +38,15 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     422: {"model": ErrorResponse, "description": "入力の形が正しくない"},
 }
 
+UPLOAD_ERRORS: dict[int | str, dict[str, Any]] = {
+    **ERRORS,
+    413: {"model": ErrorResponse, "description": "本文が大きすぎる、または処理に必要なメモリが上限を超えた"},
+    415: {"model": ErrorResponse, "description": "受け付けない形式"},
+    422: {"model": ErrorResponse, "description": "入力の形が正しくない、入れ子が深すぎる、処理が時間の上限を超えた"},
+    503: {"model": ErrorResponse, "description": "検証が混み合っている(Retry-After 秒後に再度)"},
+}
+
+
 STATUS_MESSAGES = {
     404: ("not_found", "見つかりません。", "URL を確認してください。/docs に一覧があります。"),
     405: ("method_not_allowed", "この方法(メソッド)は使えません。", "/docs で使える方法を確認してください。"),

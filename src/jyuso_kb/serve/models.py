@@ -6,6 +6,7 @@ from datetime import date
 from typing import Annotated, Any
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -18,8 +19,19 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from jyuso_kb.answer import route as routing
+from jyuso_kb.index.textmatch import is_blank
 
-Text = Annotated[StrictStr, StringConstraints(min_length=1, max_length=routing.MAX_TEXT)]
+
+def _not_blank(value: str) -> str:
+    """A text of spaces and invisible format characters only (ZWSP, BOM …) is refused like the empty string."""
+    if is_blank(value):
+        raise PydanticCustomError(
+            "string_too_short", "String should have at least {min_length} character", {"min_length": 1}
+        )
+    return value
+
+
+Text = Annotated[StrictStr, StringConstraints(min_length=1, max_length=routing.MAX_TEXT), AfterValidator(_not_blank)]
 
 
 def _iso_date(value: Any) -> Any:
@@ -51,7 +63,12 @@ class RouteIn(BaseModel):
     needs: list[Text] = Field(default_factory=list, max_length=routing.MAX_NEEDS)
     members: list[MemberIn] = Field(default_factory=list, max_length=routing.MAX_MEMBERS)
     consent: StrictBool | None = None
-    as_of: IsoDate = None
+    as_of: IsoDate = Field(
+        default=None,
+        description="基準日 YYYY-MM-DD(省略時は今日)。受け付ける範囲は as_of_first_fiscal_year 年度の4月1日(計画の"
+        "初年度がそれより前ならその年度の4月1日)から、計画の最終年度の as_of_years_after_plan 年度後の年度末まで"
+        "(rules/parameters.yaml)。範囲の外は 422。",
+    )
 
 
 class WhoHandlesIn(BaseModel):

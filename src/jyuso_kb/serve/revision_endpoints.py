@@ -2,43 +2,49 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import FastAPI, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from jyuso_kb.formats.diff import render_text as render_diff
-from jyuso_kb.formats.diff import semantic_diff
 from jyuso_kb.plan.source import PlanSource
+from jyuso_kb.serve.bounded import Jobs, client_gone
 from jyuso_kb.serve.current import snapshot_of
-from jyuso_kb.serve.errors import ERRORS, ErrorResponse, error, not_found
+from jyuso_kb.serve.errors import ERRORS, UPLOAD_ERRORS, ErrorResponse, error, not_found
+from jyuso_kb.serve.executors import run_in
 from jyuso_kb.serve.lifecycle import swap
-from jyuso_kb.serve.uploads import check_type, parse_with_locations, precheck
-from jyuso_kb.serve.validate_endpoint import validate_upload
+from jyuso_kb.serve.upload_jobs import diff_job, publish_job, stored_diff_job, trial_load_job
+from jyuso_kb.serve.uploads import check_type
 from jyuso_kb.store.revisions import Store
 from jyuso_kb.store.tokens import Principal, Tokens
 
 
 def add_routes(app: FastAPI) -> None:
-    @app.get("/v1/revisions", tags=["revisions"])
-    async def list_revisions(request: Request) -> dict[str, Any]:
+    @app.get("/v1/revisions", tags=["revisions"], responses={**ERRORS, 401: {"model": ErrorResponse}})
+    async def list_revisions(request: Request) -> Response:
+        """Every stored revision. Who published it and the note (staff names are personal data) only with a
+        token; without one, the rest (id, hash, time, size, conforms)."""
+        header = request.headers.get("authorization")
+        tokens: Tokens = request.app.state.tokens
+        if header is not None and tokens.identify(header) is None:
+            return _unauthorized("有効なトークンが必要です(トークンなしでも作成者と注記を除いた一覧は見られます)。")
         store: Store | None = request.app.state.store
         snap = snapshot_of(request)
-        history = [r.as_dict() for r in store.history()] if store else []
-        return {"active": snap.revision, "revisions": history}
+        history = await run_in(request.app.state.executors.store, store.history) if store else []
+        rows = [r.as_dict() if header is not None else r.public_dict() for r in history]
+        return JSONResponse({"active": snap.revision, "revisions": rows})
 
     @app.post(
         "/v1/revisions",
         tags=["revisions"],
         status_code=201,
         responses={
-            **ERRORS,
+            **UPLOAD_ERRORS,
             401: {"model": ErrorResponse},
             403: {"model": ErrorResponse},
             409: {"model": ErrorResponse},
-            415: {"model": ErrorResponse},
         },
         openapi_extra={
             "requestBody": {
@@ -65,10 +71,10 @@ def add_routes(app: FastAPI) -> None:
             )
         kind = check_type(request.headers.get("content-type"))
         body = await request.body()
-        precheck(body, kind)
         snap = snapshot_of(request)
-        result = await asyncio.to_thread(validate_upload, body, kind, snap, request.app.state.validate_lock)
-        if not result["conforms"]:
+        jobs: Jobs = request.app.state.jobs
+        result, payload = await jobs.run(partial(publish_job, body, kind, snap), partial(client_gone, request.receive))
+        if payload is None:
             return JSONResponse(
                 {
                     "error": {
@@ -82,11 +88,11 @@ def add_routes(app: FastAPI) -> None:
                 status_code=422,
             )
         async with request.app.state.publish_lock:
-            uploaded, _ = await asyncio.to_thread(parse_with_locations, body, kind)
-            revision = await asyncio.to_thread(store.publish, uploaded, principal.name, note, True)
-            await swap(
-                request.app, PlanSource(snap.plan.vocabulary, store.data(revision.id), f"revision {revision.id}")
+            revision = await run_in(
+                request.app.state.executors.store, store.publish_canonical, payload, principal.name, note, True
             )
+            data = await run_in(request.app.state.executors.store, store.data, revision.id)
+            await swap(request.app, PlanSource(snap.plan.vocabulary, data, f"revision {revision.id}"))
         return JSONResponse(
             {"revision": revision.as_dict(), "active": revision.id, "diff": result["diff"]}, status_code=201
         )
@@ -94,7 +100,7 @@ def add_routes(app: FastAPI) -> None:
     @app.post(
         "/v1/revisions/{revision_id}/activate",
         tags=["revisions"],
-        responses={**ERRORS, 401: {"model": ErrorResponse}, 403: {"model": ErrorResponse}},
+        responses={**UPLOAD_ERRORS, 401: {"model": ErrorResponse}, 403: {"model": ErrorResponse}},
     )
     async def activate(request: Request, revision_id: str) -> Response:
         principal = _policy(request)
@@ -103,18 +109,19 @@ def add_routes(app: FastAPI) -> None:
         store: Store | None = request.app.state.store
         if store is None or store.get(revision_id) is None:
             return not_found("版", "revision_id", "/v1/revisions")
+        snap = snapshot_of(request)
+        jobs: Jobs = request.app.state.jobs
+        await jobs.run(partial(trial_load_job, store, revision_id, snap), partial(client_gone, request.receive))
         async with request.app.state.publish_lock:
-            revision = await asyncio.to_thread(store.activate, revision_id, principal.name)
-            snap = snapshot_of(request)
-            await swap(
-                request.app, PlanSource(snap.plan.vocabulary, store.data(revision.id), f"revision {revision.id}")
-            )
+            revision = await run_in(request.app.state.executors.store, store.activate, revision_id, principal.name)
+            data = await run_in(request.app.state.executors.store, store.data, revision.id)
+            await swap(request.app, PlanSource(snap.plan.vocabulary, data, f"revision {revision.id}"))
         return JSONResponse({"revision": revision.as_dict(), "active": revision.id})
 
     @app.post(
         "/v1/revisions/diff",
         tags=["revisions"],
-        responses={**ERRORS, 415: {"model": ErrorResponse}},
+        responses=UPLOAD_ERRORS,
         openapi_extra={
             "requestBody": {
                 "content": {
@@ -139,7 +146,7 @@ def add_routes(app: FastAPI) -> None:
         if media == "application/json":
             try:
                 wanted = json.loads(body or b"{}")
-            except (json.JSONDecodeError, UnicodeDecodeError):
+            except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
                 return error(
                     422,
                     "invalid_input",
@@ -155,36 +162,27 @@ def add_routes(app: FastAPI) -> None:
                     "body",
                     '{"old": "版ID", "new": "版ID"} の形で送ってください。',
                 )
-            graphs = []
+            idents: list[str | None] = []
             for key in ("old", "new"):
                 ident = str(wanted.get(key) or "active")
                 if ident in ("active", snap.revision):
-                    graphs.append(snap.plan.data)
+                    idents.append(None)
                 elif store is not None and store.get(ident) is not None:
-                    graphs.append(store.data(ident))
+                    idents.append(ident)
                 else:
                     return not_found("版", key, "/v1/revisions")
-            old_graph, new_graph = graphs
+            job: Any = partial(stored_diff_job, store, idents[0], idents[1], snap)
         else:
-            kind = check_type(request.headers.get("content-type"))
-            precheck(body, kind)
-            old_graph, new_graph = snap.plan.data, (await asyncio.to_thread(parse_with_locations, body, kind))[0]
-        result = semantic_diff(old_graph, new_graph, snap.plan.vocabulary)
-        return JSONResponse({**result, "text": render_diff(result)})
+            job = partial(diff_job, body, check_type(request.headers.get("content-type")), snap)
+        jobs: Jobs = request.app.state.jobs
+        return JSONResponse(await jobs.run(job, partial(client_gone, request.receive)))
 
 
 def _policy(request: Request) -> Principal | Response:
     tokens: Tokens = request.app.state.tokens
     principal = tokens.identify(request.headers.get("authorization"))
     if principal is None:
-        return error(
-            401,
-            "unauthorized",
-            "政策担当のトークンが必要です。",
-            "Authorization",
-            "Authorization: Bearer <トークン> を付けてください。",
-            {"www-authenticate": "Bearer"},
-        )
+        return _unauthorized("政策担当のトークンが必要です。")
     if principal.role != "policy":
         return error(
             403,
@@ -194,3 +192,14 @@ def _policy(request: Request) -> Principal | Response:
             "政策担当(policy)のトークンを使ってください。",
         )
     return principal
+
+
+def _unauthorized(message: str) -> Response:
+    return error(
+        401,
+        "unauthorized",
+        message,
+        "Authorization",
+        "Authorization: Bearer <トークン> を付けてください。",
+        {"www-authenticate": "Bearer"},
+    )

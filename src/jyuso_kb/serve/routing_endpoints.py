@@ -32,8 +32,8 @@ async def route_endpoint(scope: Scope, receive: Receive, send: Send) -> None:
     """POST /v1/route, the hot path, as a plain ASGI endpoint: the Guard (limits, headers, access log) hands it the
     buffered body, pydantic-core parses and validates the bytes in one step, and the answer is encoded with orjson.
     Skipping FastAPI's router and dependency resolution halves the framework cost of this request; the errors are
-    the same contract (405, 400, 422; anything unexpected reaches the app's 500 handler). Documented in the OpenAPI
-    document by ``document_route``."""
+    the same contract (405, 400, 422 — a reference date outside ``routing.as_of_range`` is 422 too; anything
+    unexpected reaches the app's 500 handler). Documented in the OpenAPI document by ``document_route``."""
     if scope["method"] != "POST":
         code, text, hint = STATUS_MESSAGES[405]
         await error(405, code, text, scope["path"], hint, {"allow": "POST"})(scope, receive, send)
@@ -42,14 +42,19 @@ async def route_endpoint(scope: Scope, receive: Receive, send: Send) -> None:
     response: Response
     try:
         body = RouteIn.model_validate_json(message.get("body", b""))
-        household = routing.Household(
-            needs=tuple(body.needs),
-            members=tuple(routing.Member(m.age, tuple(m.needs)) for m in body.members),
-            consent=body.consent,
-            as_of=body.as_of,
-        )
         snap: Snapshot = scope["state"]["snapshot"]
-        response = FastJSON({**routing.route(snap.index, household), "revision": snap.revision})
+        # A reference date outside the window the plan can answer is a bad value, like an age out of range: 422.
+        refused = None if body.as_of is None else routing.as_of_error(snap.index, body.as_of)
+        if refused is not None:
+            response = error(422, refused.code, refused.message, refused.where, refused.hint)
+        else:
+            household = routing.Household(
+                needs=tuple(body.needs),
+                members=tuple(routing.Member(m.age, tuple(m.needs)) for m in body.members),
+                consent=body.consent,
+                as_of=body.as_of,
+            )
+            response = FastJSON({**routing.route(snap.index, household), "revision": snap.revision})
     except ValidationError as err:
         response = invalid(err.errors())
     except InputError as exc:
@@ -73,7 +78,8 @@ def document_route(app: FastAPI) -> None:
         "tags": ["routing"],
         "summary": "Route",
         "description": "世帯のニーズ(日本語またはニーズID)、本人同意、基準日から、事業・課・会議とその根拠(why)を返す。"
-        "答えは `jyuso-kb route --json` と同じ。",
+        "答えは `jyuso-kb route --json` と同じ。基準日が計画期間の外なら最も近い年度の予定で答えて notice を付け、"
+        "受け付ける範囲(rules/parameters.yaml の as_of_first_fiscal_year と as_of_years_after_plan)の外なら 422。",
         "operationId": "route_v1_route_post",
         "requestBody": {
             "required": True,

@@ -10,7 +10,8 @@ from fastapi.responses import Response
 from jyuso_kb.serve.errors import ERRORS, ErrorResponse, error
 from jyuso_kb.serve.guard import MAX_QUERY_STRING
 from jyuso_kb.serve.negotiate import negotiate
-from jyuso_kb.serve.sparql_pool import GRAPH_TYPES, SELECT_TYPES, PoolBusy, SparqlPool
+from jyuso_kb.serve.sparql_pool import PoolBusy, SparqlPool, run_current
+from jyuso_kb.serve.sparql_query import GRAPH_TYPES, SELECT_TYPES
 
 
 def add_routes(app: FastAPI) -> None:
@@ -100,13 +101,13 @@ def add_routes(app: FastAPI) -> None:
 
 
 async def _sparql(request: Request, text: str) -> Response:
-    pool: SparqlPool = request.app.state.sparql
     accept = (
         negotiate(request.headers.get("accept", ""), {**{k: k for k in SELECT_TYPES}, **{k: k for k in GRAPH_TYPES}})
         or ""
     )
+    pool: SparqlPool = request.app.state.sparql
     try:
-        outcome = await pool.run(text, accept)
+        outcome = await run_current(lambda: request.app.state.sparql, text, accept)
     except PoolBusy:
         return error(
             503,

@@ -1,0 +1,132 @@
+"""Child processes that end with their parent: forked, detached from the server's sockets, memory-limited.
+
+Both kinds of worker use this: the SPARQL workers (long-lived, one query at a time) and the upload jobs (one job,
+then exit). A child
+
+- is killed by the kernel when the process that forked it dies (``PR_SET_PDEATHSIG``), even by SIGKILL;
+- has every inherited file descriptor but stdio and its own channel pointed at ``/dev/null``, so it never holds the
+  server's listening socket or client connections (the numbers stay taken, so nothing closes a reused number);
+- takes the default action on SIGTERM, SIGINT and SIGHUP (the server's handlers, inherited by ``fork``, would ignore
+  them);
+- may grow its address space by at most ``headroom`` bytes past the parent's at fork time (``RLIMIT_AS``): past
+  that, allocations fail with MemoryError instead of taking the machine's memory.
+
+Fork from the event loop's thread (the process' main thread under uvicorn): the kernel sends the death signal when
+the forking *thread* ends, and that thread lives as long as the server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ctypes
+import os
+import resource
+import signal
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+
+_PR_SET_PDEATHSIG = 1
+
+
+@dataclass(eq=False)
+class Child:
+    """A forked child and the parent's end of its channel."""
+
+    pid: int
+    conn: Connection
+    reaped: bool = field(default=False)
+
+    def alive(self) -> bool:
+        if self.reaped:
+            return False
+        try:
+            pid, _ = os.waitpid(self.pid, os.WNOHANG)
+        except ChildProcessError:
+            self.reaped = True
+            return False
+        if pid == 0:
+            return True
+        self.reaped = True
+        return False
+
+    def kill(self) -> None:
+        """SIGKILL, close the channel and reap (idempotent)."""
+        with contextlib.suppress(OSError):
+            self.conn.close()
+        if self.reaped:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGKILL)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(self.pid, 0)
+        self.reaped = True
+
+
+def _address_space() -> int:
+    """This process' virtual memory size in bytes (VmSize)."""
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmSize:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def _detach(parent: int, keep: int, headroom: int) -> None:
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # the parent died before the death signal was armed
+        os._exit(1)
+    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(signum, signal.SIG_DFL)
+    with contextlib.suppress(ValueError):
+        signal.set_wakeup_fd(-1)
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for name in os.listdir("/proc/self/fd"):
+        fd = int(name)
+        if fd > 2 and fd not in (keep, devnull):
+            with contextlib.suppress(OSError):
+                os.dup2(devnull, fd)
+    if headroom > 0:
+        limit = _address_space() + headroom
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def fork(target: Callable[[Connection], None], headroom: int) -> Child:
+    """Run ``target(channel)`` in a forked child; the child exits when it returns (never back into the caller)."""
+    mine, theirs = socket.socketpair()
+    parent = os.getpid()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - runs in the child; its behaviour is tested from the parent
+        code = 1
+        try:
+            mine.close()
+            _detach(parent, theirs.fileno(), headroom)
+            target(Connection(theirs.detach()))
+            code = 0
+        finally:
+            os._exit(code)
+    theirs.close()
+    return Child(pid, Connection(mine.detach()))
+
+
+async def readable(conn: Connection, timeout: float | None) -> bool:
+    """Whether the child wrote to (or closed) its channel within ``timeout`` seconds; no thread waits for it."""
+    loop = asyncio.get_running_loop()
+    ready: asyncio.Future[None] = loop.create_future()
+    fd = conn.fileno()
+
+    def wake() -> None:
+        if not ready.done():
+            ready.set_result(None)
+
+    loop.add_reader(fd, wake)
+    try:
+        await asyncio.wait_for(ready, timeout)
+        return True
+    except TimeoutError:
+        return False
+    finally:
+        loop.remove_reader(fd)

@@ -1,0 +1,37 @@
+"""Bounded thread pools, one per kind of slow in-process work, so that slow work never waits in the queue of fast work.
+
+Uploads and SPARQL queries need no thread at all: they run in child processes and the event loop waits on their
+channels. What is left in the server process gets its own pool: store reads and writes (the poll of the active
+pointer, publish, activation) and the snapshot build before a swap. asyncio's shared default pool is not used.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Executors:
+    store: ThreadPoolExecutor
+    swap: ThreadPoolExecutor
+
+    @classmethod
+    def start(cls) -> Executors:
+        return cls(
+            store=ThreadPoolExecutor(max_workers=1, thread_name_prefix="jyuso-kb-store"),
+            swap=ThreadPoolExecutor(max_workers=1, thread_name_prefix="jyuso-kb-swap"),
+        )
+
+    def close(self) -> None:
+        for pool in (self.store, self.swap):
+            pool.shutdown(wait=False, cancel_futures=True)
+
+
+async def run_in(pool: ThreadPoolExecutor, function: Callable[..., T], *args: Any) -> T:
+    return await asyncio.get_running_loop().run_in_executor(pool, function, *args)
