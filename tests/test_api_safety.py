@@ -1112,7 +1112,7 @@ def test_every_operation_has_a_bad_request_answered_with_the_error_shape(client:
         ("/v1/programs/nope", "program_id", "指定された事業は見つかりません。"),
         ("/v1/departments/nope", "department_id", "指定された課は見つかりません。"),
         ("/v1/meetings/nope", "meeting_id", "指定された会議は見つかりません。"),
-        ("/v1/no-such-endpoint", "/v1/no-such-endpoint", "見つかりません。"),
+        ("/v1/no-such-endpoint", "path", "見つかりません。"),  # the path is named, never quoted
     ],
 )
 def test_unknown_ids_get_404(client: TestClient, path: str, where: str, message: str) -> None:

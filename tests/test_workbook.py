@@ -343,10 +343,10 @@ def test_locate_names_facet_and_inverse_cells(uozu: PlanSource, tmp_path: Path) 
 
 
 ERROR_CASES = [
-    ("programs", OUTREACH, "所管課", "uozo:dept-shakaifukushi", "列 所管課", "接頭辞「uozo:」が定義されていません"),
+    ("programs", OUTREACH, "所管課", "uozo:dept-shakaifukushi", "列 所管課", "接頭辞が定義されていません"),
     ("programs", OUTREACH, "新規", "たぶん", "列 新規", "真偽の値として読めません"),
     ("programs", OUTREACH, "順序", "六", "列 順序", "整数ではありません"),
-    ("programs", OUTREACH, "所管部", "x", "行 1、列 所管部", "列「所管部」はシート programs にありません"),
+    ("programs", OUTREACH, "所管部", "x", "行 1、列 T", "この列の見出しはシート programs にありません"),
     (
         "plan",
         "uozu:plan",
@@ -425,7 +425,8 @@ def test_formula_cells_unknown_sheets_and_broken_files_are_refused(uozu: PlanSou
     book.save(out)
     with pytest.raises(InputError) as caught:
         workbook.read_workbook(out)
-    assert "シート「memo」は計画ワークブックにありません" in caught.value.message
+    assert caught.value.message == "計画ワークブックにないシートがあります。"
+    assert caught.value.where == f"{out}: {len(book.sheetnames)} 枚目のシート"
     broken = tmp_path / "broken.xlsx"
     broken.write_bytes(b"PK\x03\x04 not really a zip")
     with pytest.raises(InputError) as caught:

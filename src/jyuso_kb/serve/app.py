@@ -33,6 +33,7 @@ from jyuso_kb.serve.errors import STATUS_MESSAGES, error, invalid
 from jyuso_kb.serve.executors import Executors
 from jyuso_kb.serve.guard import Guard
 from jyuso_kb.serve.lifecycle import follow_store
+from jyuso_kb.serve.logsafety import printable
 from jyuso_kb.serve.routing_endpoints import document_route, route_endpoint
 from jyuso_kb.serve.settings import Settings
 from jyuso_kb.serve.snapshot import build_snapshot
@@ -54,7 +55,7 @@ def create_app(settings: Settings | None = None, plan: PlanSource | None = None)
         active = store.active_id() if store else None
         if store is not None and active is not None:
             source = PlanSource(source.vocabulary, store.data(active), f"revision {active}")
-        snapshot = build_snapshot(source)
+        snapshot = build_snapshot(source, active)
         quality.checks()
         validation.shapes_graph()
         app.state.snapshot = snapshot
@@ -105,7 +106,7 @@ def create_app(settings: Settings | None = None, plan: PlanSource | None = None)
         headers = dict(exc.headers or {})
         if exc.status_code == 405:
             headers["allow"] = ", ".join(allowed_methods(request))
-        return error(exc.status_code, code, message, request.url.path, hint, headers)
+        return error(exc.status_code, code, message, "path", hint, headers)  # never the path itself: it is input
 
     @app.exception_handler(InputError)
     async def on_input(request: Request, exc: InputError) -> JSONResponse:
@@ -117,8 +118,16 @@ def create_app(settings: Settings | None = None, plan: PlanSource | None = None)
 
     @app.exception_handler(Exception)
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
-        logging.getLogger("jyuso_kb").error("unexpected error on %s: %s", request.url.path, type(exc).__name__)
-        return error(500, "internal", "内部エラーが発生しました。", "", "時間をおいて再度お試しください。")
+        path = printable(request.scope["path"])
+        logging.getLogger("jyuso_kb").error("unexpected error on %s: %s", path, type(exc).__name__)
+        return error(
+            500,
+            "internal",
+            "内部エラーが発生しました。",
+            "",
+            "時間をおいて再度お試しください。",
+            {"x-content-type-options": "nosniff"},  # answered outside the Guard, which adds it everywhere else
+        )
 
     catalog_endpoints.add_routes(app)
     routing_endpoints.add_routes(app)
@@ -145,5 +154,7 @@ def allowed_methods(request: Request) -> list[str]:
 
 
 def app_factory() -> FastAPI:
-    """For ``uvicorn --factory jyuso_kb.serve.app:app_factory`` (used by ``jyuso-kb serve --workers N``)."""
+    """For ``uvicorn --factory jyuso_kb.serve.app:app_factory`` (used by ``jyuso-kb serve --workers N``). Python
+    warnings go to the log (``py.warnings``), where ``logsafety.LOG_CONFIG`` keeps out what could quote an upload."""
+    logging.captureWarnings(True)
     return create_app()

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import shutil
 import tempfile
 from collections.abc import Awaitable, Callable
@@ -65,6 +66,14 @@ def _answer(job: Job, scratch: Path, conn: Connection) -> None:
     conn.send(outcome)
 
 
+def _death(status: int | None) -> tuple[Any, ...]:
+    """What a child's end without an answer means: killed by a signal (a failed allocation in C code ends in SIGSEGV
+    or SIGABRT) is its memory limit; an exit status is a failure of the job itself."""
+    if status is not None and os.WIFEXITED(status) and os.WEXITSTATUS(status) != 0:
+        return ("failed", os.WEXITSTATUS(status))
+    return ("memory",)
+
+
 class Jobs:
     """Runs jobs in bounded children; one per app, created inside its event loop."""
 
@@ -100,7 +109,7 @@ class Jobs:
             self._turns.release()
 
     async def _in_child(self, job: Job, gone: Callable[[], Awaitable[None]] | None) -> Any:
-        scratch = Path(tempfile.mkdtemp(prefix="jyuso-kb-job-"))
+        scratch = Path(tempfile.mkdtemp(prefix=f"jyuso-kb-job-{os.getpid()}-"))
         child = fork(lambda conn: _answer(job, scratch, conn), self.limits.memory)
         self._children.add(child)
         watcher = asyncio.ensure_future(gone()) if gone is not None else None
@@ -121,7 +130,7 @@ class Jobs:
             try:
                 outcome = child.conn.recv()
             except (EOFError, OSError):
-                outcome = ("memory",)  # the child died without answering: the kernel refused it memory
+                outcome = _death(child.wait())
             return self._result(outcome)
         finally:
             if watcher is not None:
@@ -139,6 +148,11 @@ class Jobs:
             raise UploadError(status, InputError(error["code"], error["message"], error["where"], error["hint"]))
         if kind == "deep":
             raise _refusal(422, "too_deep", "入れ子が深すぎて読めません。", "入れ子を浅くしてください。")
+        if kind == "failed":
+            logging.getLogger("jyuso_kb").error("an upload job failed (exit status %s)", outcome[1])
+            raise UploadError(
+                500, InputError("internal", "内部エラーが発生しました。", "", "時間をおいて再度お試しください。")
+            )
         logging.getLogger("jyuso_kb").warning("an upload job passed its memory limit")
         raise _refusal(
             413,

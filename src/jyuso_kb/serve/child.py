@@ -60,9 +60,17 @@ class Child:
             return
         with contextlib.suppress(ProcessLookupError):
             os.kill(self.pid, signal.SIGKILL)
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(self.pid, 0)
+        self.wait()
+
+    def wait(self) -> int | None:
+        """Reap the child (blocking until it ends); its wait status, or None when it was reaped already."""
+        if self.reaped:
+            return None
         self.reaped = True
+        try:
+            return os.waitpid(self.pid, 0)[1]
+        except ChildProcessError:
+            return None
 
 
 def _address_space() -> int:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import logging
+import re
 import sys
 import time
 from collections.abc import Mapping
@@ -12,6 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from jyuso_kb import __version__
 from jyuso_kb.serve.errors import error
+from jyuso_kb.serve.logsafety import printable
 from jyuso_kb.serve.snapshot import Snapshot
 
 ACCESS_LOG = logging.getLogger("jyuso_kb.access")
@@ -29,11 +33,33 @@ CATALOG_PATHS = (
     "/v1/context.jsonld",
     "/health",
 )
+# The Swagger UI pages (fastapi_offline): their script and style sheet come from /docs/assets, and each page has one
+# inline script, allowed by its hash (computed from the page as served, so it always matches).
+DOCS_PAGES = ("/docs", "/docs/oauth2-redirect")
+_INLINE_SCRIPT = re.compile(rb"<script(?![^>]*\bsrc\s*=)[^>]*>(.*?)</script\s*>", re.IGNORECASE | re.DOTALL)
+NOSNIFF = (b"x-content-type-options", b"nosniff")
+
+
+def docs_policy(page: bytes) -> bytes:
+    """The Content-Security-Policy of a /docs page: its own origin only, and its inline scripts by their hashes.
+
+    Swagger UI needs ``data:`` images (the icons of its style sheet) and no inline style: React sets styles through
+    the DOM, which ``style-src`` does not govern."""
+    hashes = " ".join(
+        "'sha256-" + base64.b64encode(hashlib.sha256(script).digest()).decode("ascii") + "'"
+        for script in _INLINE_SCRIPT.findall(page)
+    )
+    script_src = f"script-src 'self' {hashes}" if hashes else "script-src 'self'"
+    return (
+        f"default-src 'self'; {script_src}; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    ).encode("ascii")
 
 
 class Guard:
-    """ASGI middleware: query-string and body limits, revision header, no-store, CORS for the catalog, access log;
-    dispatches the paths of ``direct`` to their plain ASGI endpoints."""
+    """ASGI middleware: query-string and body limits, revision header, no-store, CORS for the catalog, ``nosniff`` on
+    every response, a Content-Security-Policy on the /docs pages, access log; dispatches the paths of ``direct`` to
+    their plain ASGI endpoints."""
 
     def __init__(self, app: ASGIApp, max_body: int, direct: Mapping[str, ASGIApp]) -> None:
         self.app = app
@@ -50,6 +76,7 @@ class Guard:
         snapshot: Snapshot | None = getattr(scope["app"].state, "snapshot", None) if "app" in scope else None
         if snapshot is not None:
             scope.setdefault("state", {})["snapshot"] = snapshot
+        held: list[Message] = []  # a /docs page's start and body, until the body is complete
 
         async def send_wrapped(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -63,7 +90,19 @@ class Guard:
                     headers.append((b"cache-control", b"no-store"))
                 if path.startswith(CATALOG_PATHS) or path.startswith("/v1/sparql"):
                     headers.append((b"access-control-allow-origin", b"*"))
+                if not any(name.lower() == NOSNIFF[0] for name, _ in headers):
+                    headers.append(NOSNIFF)
                 message["headers"] = headers
+                if path in DOCS_PAGES:
+                    held.append(message)
+                    return
+            elif held and message["type"] == "http.response.body":
+                held.append(message)
+                if message.get("more_body", False):
+                    return
+                await _send_docs_page(held, send)
+                held.clear()
+                return
             await send(message)
 
         try:
@@ -90,7 +129,9 @@ class Guard:
         finally:
             # An exception on its way out is answered outside this middleware, by the app's 500 handler.
             status = status_box["status"] or (500 if sys.exc_info()[0] is not None else 0)
-            ACCESS_LOG.info("%s %s %s %.1fms", scope["method"], path, status, (time.perf_counter() - started) * 1000)
+            elapsed = (time.perf_counter() - started) * 1000
+            # The path is the client's text, percent-decoded: escaped, so that it cannot forge a line or a field.
+            ACCESS_LOG.info("%s %s %s %.1fms", printable(scope["method"]), printable(path), status, elapsed)
 
     async def _read(self, receive: Receive) -> tuple[bytes, bool]:
         chunks: list[bytes] = []
@@ -116,6 +157,18 @@ class Guard:
             "body",
             "計画のデータだけを送ってください。",
         )(scope, receive, send)
+
+
+async def _send_docs_page(messages: list[Message], send: Send) -> None:
+    """A held /docs page, sent with the Content-Security-Policy of its inline scripts (HTML only)."""
+    start, bodies = messages[0], messages[1:]
+    page = b"".join(m.get("body", b"") for m in bodies)
+    headers = list(start["headers"])
+    content_type = next((v for k, v in headers if k.lower() == b"content-type"), b"")
+    if content_type.startswith(b"text/html"):
+        headers.append((b"content-security-policy", docs_policy(page)))
+    await send({**start, "headers": headers})
+    await send({"type": "http.response.body", "body": page, "more_body": False})
 
 
 def _replay(body: bytes, original: Receive) -> Receive:

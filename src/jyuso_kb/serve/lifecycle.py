@@ -47,15 +47,15 @@ async def follow_store(app: FastAPI, store: Store, interval: float) -> None:
                 except (OSError, InputError) as err:
                     log.error("cannot load the active revision %s: %s", active, type(err).__name__)
                     continue
-                await swap(app, PlanSource(app.state.snapshot.plan.vocabulary, data, f"revision {active}"))
+                await swap(app, PlanSource(app.state.snapshot.plan.vocabulary, data, f"revision {active}"), active)
                 log.info("switched to revision %s, made active by another process", active)
 
 
-async def swap(app: FastAPI, plan: PlanSource) -> None:
+async def swap(app: FastAPI, plan: PlanSource, revision: str | None = None) -> None:
     """Build the new snapshot off the event loop (its own executor), fork the new SPARQL workers from the loop's
     thread, then switch one reference each. Queries in flight on the old pool finish there."""
     executors: Executors = app.state.executors
-    snapshot = await run_in(executors.swap, build_snapshot, plan)
+    snapshot = await run_in(executors.swap, build_snapshot, plan, revision)
     old_pool: SparqlPool = app.state.sparql
     pool = old_pool.successor(snapshot.merged)
     pool.start()

@@ -92,7 +92,7 @@ def add_routes(app: FastAPI) -> None:
                 request.app.state.executors.store, store.publish_canonical, payload, principal.name, note, True
             )
             data = await run_in(request.app.state.executors.store, store.data, revision.id)
-            await swap(request.app, PlanSource(snap.plan.vocabulary, data, f"revision {revision.id}"))
+            await swap(request.app, PlanSource(snap.plan.vocabulary, data, f"revision {revision.id}"), revision.id)
         return JSONResponse(
             {"revision": revision.as_dict(), "active": revision.id, "diff": result["diff"]}, status_code=201
         )
@@ -115,7 +115,7 @@ def add_routes(app: FastAPI) -> None:
         async with request.app.state.publish_lock:
             revision = await run_in(request.app.state.executors.store, store.activate, revision_id, principal.name)
             data = await run_in(request.app.state.executors.store, store.data, revision.id)
-            await swap(request.app, PlanSource(snap.plan.vocabulary, data, f"revision {revision.id}"))
+            await swap(request.app, PlanSource(snap.plan.vocabulary, data, f"revision {revision.id}"), revision.id)
         return JSONResponse({"revision": revision.as_dict(), "active": revision.id})
 
     @app.post(
@@ -146,7 +146,15 @@ def add_routes(app: FastAPI) -> None:
         if media == "application/json":
             try:
                 wanted = json.loads(body or b"{}")
-            except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
+            except RecursionError:
+                return error(
+                    422,
+                    "too_deep",
+                    "入れ子が深すぎて読めません。",
+                    "body",
+                    '{"old": "版ID", "new": "版ID"} の形で送ってください。',
+                )
+            except (json.JSONDecodeError, UnicodeDecodeError):
                 return error(
                     422,
                     "invalid_input",

@@ -51,14 +51,16 @@ def revision_of(data: Graph) -> str:
     return content_id(canonical(data))[0]
 
 
-def build_snapshot(plan: PlanSource) -> Snapshot:
+def build_snapshot(plan: PlanSource, revision: str | None = None) -> Snapshot:
+    """The snapshot of a plan; ``revision`` is its id when known already (a stored revision's id is its content
+    hash), which spares relabelling its blank nodes again."""
     merged = plan.merged()
     index = routing_index.index_of(merged)  # the merged graph is built once, not again for the index
     return Snapshot(
         plan=plan,
         merged=merged,
         index=index,
-        revision=revision_of(plan.data),
+        revision=revision or revision_of(plan.data),
         adopted=index.plan_revision,
         programs=tuple(catalog.programs(merged)),
         departments=tuple(views.departments(merged)),

@@ -184,16 +184,21 @@ class SparqlPool:
 
     async def run(self, text: str, accept: str) -> SparqlOutcome | None:
         """The outcome, or None when the query passed the time limit (its worker was killed and replaced).
-        A worker that dies on a query (an error rdflib raises as a bare Exception) answers a refusal."""
+        A worker that dies on a query (an error rdflib raises as a bare Exception) answers a refusal; one found dead
+        before the query was sent (killed while idle) is replaced and the query goes to another worker."""
         if self.closed:
             raise PoolClosed
-        try:
-            worker = await asyncio.wait_for(self._idle.get(), timeout=self.timeout)
-        except TimeoutError as err:
-            raise PoolBusy from err
-        if not isinstance(worker, _Worker):
-            self._idle.put_nowait(worker)  # wake the next waiter too
-            raise PoolClosed
+        while True:
+            try:
+                worker = await asyncio.wait_for(self._idle.get(), timeout=self.timeout)
+            except TimeoutError as err:
+                raise PoolBusy from err
+            if not isinstance(worker, _Worker):
+                self._idle.put_nowait(worker)  # wake the next waiter too
+                raise PoolClosed
+            if worker.child.alive():
+                break
+            self._replace(worker)  # it died while idle (a signal from outside): the query is not the cause
         try:
             worker.conn.send((text, accept))
             if await readable(worker.conn, self.timeout):

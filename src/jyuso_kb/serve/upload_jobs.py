@@ -47,7 +47,7 @@ def publish_job(body: bytes, kind: str, snap: Snapshot, scratch: Path) -> tuple[
     report, uploaded, payload = _report(body, kind, snap, scratch)
     if not report["conforms"]:
         return report, None
-    build_snapshot(PlanSource(snap.plan.vocabulary, uploaded, "upload"))
+    build_snapshot(PlanSource(snap.plan.vocabulary, uploaded, "upload"), report["revision"])
     return report, payload
 
 
@@ -68,7 +68,7 @@ def stored_diff_job(
 
 def trial_load_job(store: Store, ident: str, snap: Snapshot, scratch: Path) -> None:
     """Load a stored revision and build its snapshot once, to know the server's own load finishes in bounds."""
-    build_snapshot(PlanSource(snap.plan.vocabulary, store.data(ident), f"revision {ident}"))
+    build_snapshot(PlanSource(snap.plan.vocabulary, store.data(ident), f"revision {ident}"), ident)
 
 
 def _stored(store: Store | None, ident: str) -> Graph:

@@ -39,6 +39,7 @@ MAX_CONTEXTS = 8
 _STRINGS = re.compile(r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'')
 _IRIS = re.compile(r"<[^<>\s]*>")
 _DELIMITERS = re.compile(r"[;,]|\.(?![0-9])|\](?=\s*[.;,\]])")
+_MEDIA_TYPE = re.compile(r"[a-z0-9][a-z0-9.+-]{0,63}/[a-z0-9][a-z0-9.+-]{0,63}")  # named back only in this form
 _TURTLE_NESTING = re.compile(r"([\[\]()])")
 _JSON_STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"')
 _JSON_NESTING = re.compile(r"([\[\]{}])")
@@ -73,7 +74,7 @@ def check_type(header: str | None) -> str:
         415,
         InputError(
             "unsupported_media_type",
-            f"この形式({kind or '指定なし'})は受け付けません。",
+            f"この形式({kind if _MEDIA_TYPE.fullmatch(kind) else '指定なし' if not kind else '不明'})は受け付けません。",
             "Content-Type",
             "Content-Type: text/turtle、application/ld+json、ワークブック(.xlsx)または CSV のフォルダの zip で送ってください(RDF/XML は受け付けません)。",
         ),
@@ -175,7 +176,7 @@ def precheck(body: bytes, kind: str = "turtle") -> str:
             )
         try:
             document = json.loads(text)
-        except (json.JSONDecodeError, RecursionError):
+        except (ValueError, RecursionError):  # JSONDecodeError, or an integer too long to convert
             return text  # the parser reports the syntax error with its line
         if _json_long_string(document):
             raise _too_long()

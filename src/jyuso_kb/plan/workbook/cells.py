@@ -27,7 +27,8 @@ from jyuso_kb.plan.workbook.mapping import (
 
 
 class CellError(Exception):
-    """A cell that cannot be read; ``message`` and ``hint`` are Japanese."""
+    """A cell that cannot be read; ``message`` and ``hint`` are Japanese and never quote the cell (the error names
+    its sheet, row and column instead)."""
 
     def __init__(self, message: str, hint: str = "") -> None:
         super().__init__(message)
@@ -62,29 +63,27 @@ class Terms:
         if text.startswith("<") and text.endswith(">"):
             inner = text[1:-1]
             if not _ABSOLUTE_IRI_RE.fullmatch(inner):
-                raise CellError(
-                    f"「{text}」は IRI として読めません。", "<https://…> のように完全な IRI を書いてください。"
-                )
+                raise CellError("IRI として読めません。", "<https://…> のように完全な IRI を書いてください。")
             return URIRef(inner)
         if text.startswith("_:"):
             label = text[2:]
             if not label or not _LOCAL_RE.fullmatch(label):
-                raise CellError(f"空白ノード「{text}」の書き方が正しくありません。", "_:b1 のように書いてください。")
+                raise CellError("空白ノードの書き方が正しくありません。", "_:b1 のように書いてください。")
             return self._bnodes.setdefault(label, BNode())
         prefix, sep, local = text.partition(":")
         if not sep or not _PREFIX_RE.fullmatch(prefix):
             raise CellError(
-                f"「{text}」は IRI として読めません。",
+                "IRI として読めません。",
                 "接頭辞:名前(例: city:dept-fukushi)か <https://…> の形で書いてください。",
             )
         if prefix not in self.prefixes:
             raise CellError(
-                f"接頭辞「{prefix}:」が定義されていません。",
+                "接頭辞が定義されていません。",
                 "綴りを確かめるか、シート prefixes に接頭辞と名前空間を加えてください。",
             )
         if not _LOCAL_RE.fullmatch(local):
             raise CellError(
-                f"「{text}」の「:」の後に使えない文字があります。",
+                "「:」の後に使えない文字があります。",
                 "名前には英数字と - _ . ~ だけを使ってください(空白や全角文字は使えません)。",
             )
         return URIRef(self.prefixes[prefix] + local)
@@ -111,7 +110,7 @@ class Terms:
         match = _LITERAL_RE.fullmatch(text)
         if match is None:
             raise CellError(
-                f"リテラル {text[:40]} の書き方が正しくありません。",
+                "リテラルの書き方が正しくありません。",
                 '"文字列"@ja や "2024-04-01"^^xsd:date のように書き、文字列中の " は \\" と書いてください。',
             )
         value = _unescape(match.group(1))
@@ -152,7 +151,9 @@ def _unescape(text: str) -> str:
             out.append(chr(int(digits, 16)))
             i += 2 + width
         else:
-            raise CellError(f"使えないエスケープ「\\{nxt}」があります。")
+            raise CellError(
+                "使えないエスケープ(\\ の後の文字)があります。", '使えるのは \\n \\t \\" \\\\ \\uXXXX などです。'
+            )
     return "".join(out)
 
 
@@ -190,14 +191,14 @@ def parse_value(col: Column, text: str, terms: Terms) -> Node:
     value = text.strip()
     if col.kind == "integer":
         if not _INTEGER_RE.fullmatch(value):
-            raise CellError(f"「{value}」は整数ではありません。", "半角数字で書いてください(例: 2024)。")
+            raise CellError("整数ではありません。", "半角数字で書いてください(例: 2024)。")
         return Literal(int(value))
     if col.kind == "boolean":
         tokens = {col.true_token: "true", col.false_token: "false", "true": "true", "false": "false"}
         lowered = {k.lower(): v for k, v in tokens.items()}
         if value.lower() not in lowered:
             raise CellError(
-                f"「{value}」は真偽の値として読めません。",
+                "真偽の値として読めません。",
                 f"{col.true_token}(はい)か {col.false_token}(いいえ)を書いてください。",
             )
         return Literal(lowered[value.lower()], datatype=XSD.boolean)
@@ -208,17 +209,17 @@ def parse_value(col: Column, text: str, terms: Terms) -> Node:
             dt.date.fromisoformat(value)
         except ValueError as err:
             raise CellError(
-                f"「{value}」は日付として読めません。",
+                "日付として読めません。",
                 "YYYY-MM-DD の形で、実在する日付を書いてください(例: 2024-04-01)。",
             ) from err
         return Literal(value, datatype=XSD.date)
     if col.kind == "gYearMonth":
         if not _GYEARMONTH_RE.fullmatch(value):
-            raise CellError(f"「{value}」は年月として読めません。", "YYYY-MM の形で書いてください(例: 2025-03)。")
+            raise CellError("年月として読めません。", "YYYY-MM の形で書いてください(例: 2025-03)。")
         return Literal(value, datatype=XSD.gYearMonth)
     literal = Literal(value, datatype=col.datatype)
     if getattr(literal, "ill_typed", False):
-        raise CellError(f"「{value}」はこの列の型の値として読めません。")
+        raise CellError("この列の型の値として読めません。")
     return literal
 
 

@@ -48,15 +48,15 @@ class _Importer:
 
     def run(self) -> tuple[Graph, WorkbookIndex]:
         known = self.mapping.sheet_names()
-        for name in self.order:
+        for position, name in enumerate(self.order, start=1):
             if name not in known:
-                raw = self.sheets[name]
+                # the sheet's name is the user's text: named by its position instead
                 self.problems.append(
                     InputError(
                         "unknown_sheet",
-                        f"シート「{name}」は計画ワークブックにありません。",
-                        f"{raw.file}: シート {name}",
-                        "シート名は " + "、".join(known) + " のどれかにしてください。",
+                        "計画ワークブックにないシートがあります。",
+                        f"{self.sheets[name].file}: {position} 枚目のシート",
+                        "シート名は " + "、".join(known) + " のどれかにしてください(不要なシートは消してください)。",
                     )
                 )
         prefixes = dict(self.mapping.prefixes)
@@ -92,15 +92,18 @@ class _Importer:
                     )
                 continue
             if header not in headers:
+                # the header is the user's text: the column is named by its letter
                 self.problem(
                     raw,
                     1,
-                    header,
-                    f"列「{header}」はシート {raw.name} にありません。",
+                    _letter(j + 1),
+                    f"この列の見出しはシート {raw.name} にありません。",
                     "見出しは " + "、".join(headers) + " のどれかにしてください。",
                 )
             elif header in found.values():
-                self.problem(raw, 1, header, f"列「{header}」が 2 回あります。", "どちらか一方にまとめてください。")
+                self.problem(
+                    raw, 1, _letter(j + 1), f"列「{header}」が 2 回あります。", "どちらか一方にまとめてください。"
+                )
             else:
                 found[j] = header
         return found
@@ -122,7 +125,7 @@ class _Importer:
                     raw,
                     r,
                     prefix_header,
-                    f"接頭辞「{prefix}」の書き方が正しくありません。",
+                    "接頭辞の書き方が正しくありません。",
                     "英字で始まる英数字にしてください(例: city)。",
                 )
             elif not _ABSOLUTE_IRI_RE.fullmatch(namespace):
@@ -130,7 +133,7 @@ class _Importer:
                     raw,
                     r,
                     namespace_header,
-                    f"名前空間「{namespace}」は IRI ではありません。",
+                    "名前空間が IRI ではありません。",
                     "https://… の形で書いてください。",
                 )
             else:
@@ -173,7 +176,7 @@ class _Importer:
                     raw,
                     r,
                     spec.id_header,
-                    f"ID「{text}」が行 {seen[subject]} と重複しています。",
+                    f"ID が行 {seen[subject]} と重複しています。",
                     "1 つの資源は 1 行にまとめてください。",
                 )
                 continue
@@ -220,7 +223,7 @@ class _Importer:
                     raw,
                     r,
                     spec.id_header,
-                    f"ID「{self.terms.format_iri(subject)}」はシート {'、'.join(parents)} にありません。",
+                    f"この行の ID はシート {'、'.join(parents)} にありません。",
                     f"シート {'、'.join(parents)} に行を加えるか、元の行を消したのならこの行も消してください。",
                 )
 

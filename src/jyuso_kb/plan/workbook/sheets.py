@@ -87,13 +87,16 @@ def read_csv_folder(folder: Path) -> list[RawSheet]:
             "workbook export で書き出したフォルダを指定してください。",
         )
     sheets = []
-    for path in files:
+    for position, path in enumerate(files, start=1):
         if path.stem not in names:
+            # the file's name is the user's text: named by its position instead
             raise InputError(
                 "unknown_sheet",
-                f"シート「{path.stem}」は計画ワークブックにありません。",
-                str(path),
-                "ファイル名(シート名)は " + "、".join(names) + " のどれかにしてください。",
+                "計画ワークブックにない名前の CSV ファイルがあります。",
+                f"{folder}: 名前順で {position} 番目の CSV ファイル",
+                "ファイル名(シート名)は "
+                + "、".join(names)
+                + " のどれかにしてください(不要なファイルは消してください)。",
             )
         if path.stat().st_size > MAX_FILE_BYTES:
             raise InputError("too_large", "ファイルが大きすぎます(上限 10 MiB)。", str(path), "表を分けてください。")
@@ -116,7 +119,7 @@ def read_csv_folder(folder: Path) -> list[RawSheet]:
         except csv.Error as err:
             raise InputError(
                 "syntax_error",
-                f"CSV として読めません(行 {reader.line_num}): {err}",
+                f"CSV として読めません(行 {reader.line_num}): {_csv_reason(str(err))}。",
                 f"{path}: シート {path.stem}、行 {reader.line_num}",
                 '引用符 " の対応を確認してください。',
             ) from err
@@ -158,12 +161,16 @@ def read_xlsx(path: Path) -> list[RawSheet]:
         # a damaged file fails in openpyxl's zip and XML readers (defusedxml's refusals are ValueErrors)
         raise not_excel from err
     sheets = []
+    mapping = load_mapping()
     try:
-        for sheet in book.worksheets:
+        for position, sheet in enumerate(book.worksheets, start=1):
+            title = str(sheet.title)
+            # a sheet of the workbook is named by its name; any other by its position (its name is the user's text)
+            place = f"シート {title}" if title in mapping.sheet_names() else f"{position} 枚目のシート"
             if sheet.max_row > MAX_ROWS:
-                raise InputError(
-                    "too_large", "行が多すぎます。", f"{where}: シート {sheet.title}", f"{MAX_ROWS} 行までです。"
-                )
+                raise InputError("too_large", "行が多すぎます。", f"{where}: {place}", f"{MAX_ROWS} 行までです。")
+            spec = mapping.sheet(title)
+            known = spec.headers if spec is not None else []
             rows: list[list[str]] = []
             for r, row in enumerate(sheet.iter_rows(min_row=1, max_row=sheet.max_row), start=1):
                 cells = []
@@ -172,21 +179,34 @@ def read_xlsx(path: Path) -> list[RawSheet]:
                         raise InputError(
                             "formula",
                             "数式のセルは読み込めません。",
-                            f"{where}: シート {sheet.title}、行 {r}、列 {_header_of(rows, cell.column)}",
+                            f"{where}: {place}、行 {r}、列 {_header_of(rows, cell.column, known)}",
                             "値を直接書いてください(数式の結果を値として貼り付けます)。",
                         )
                     cells.append(_cell_to_text(cell.value))
                 rows.append(cells)
-            sheets.append(RawSheet(str(sheet.title), where, rows))
+            sheets.append(RawSheet(title, where, rows))
     finally:
         book.close()
     return sheets
 
 
-def _header_of(rows: list[list[str]], column: int) -> str:
-    if rows and 0 < column <= len(rows[0]) and rows[0][column - 1].strip():
+def _header_of(rows: list[list[str]], column: int, known: Sequence[str]) -> str:
+    """The column's header when it is one of the sheet's (``known``), else its letter (a header the workbook does
+    not define is the user's text)."""
+    if rows and 0 < column <= len(rows[0]) and rows[0][column - 1].strip() in known:
         return rows[0][column - 1].strip()
     return _letter(column)
+
+
+def _csv_reason(message: str) -> str:
+    """The csv module's reason in Japanese (its messages do not quote the file, but are English)."""
+    if "field larger than field limit" in message:
+        return "セルが大きすぎます"
+    if "line contains NUL" in message:
+        return "NUL 文字があります"
+    if "new-line character seen in unquoted field" in message:
+        return "引用符で囲まれていないセルに改行があります"
+    return "CSV の書き方が正しくありません"
 
 
 def _letter(column: int) -> str:
