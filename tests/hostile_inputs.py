@@ -28,13 +28,21 @@ def long_collection(mib: float = 1) -> tuple[bytes, str]:
 
 
 def workbook_bomb(unpacked_mib: int = 90) -> tuple[bytes, str]:
-    """A small .xlsx whose one sheet unpacks to ``unpacked_mib`` MiB of empty rows."""
+    """A real .xlsx (openpyxl) whose one sheet is replaced by ``unpacked_mib`` MiB of rows: a small file."""
+    from openpyxl import Workbook
+
+    plain = io.BytesIO()
+    book = Workbook()
+    book.active.title = "programs"
+    book.save(plain)
+    row = b'<row><c t="inlineStr"><is><t>x</t></is></c></row>'
+    sheet = b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+    sheet += row * (unpacked_mib * 1024 * 1024 // len(row)) + b"</sheetData></worksheet>"
     out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
-        archive.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types/>')
-        row = b"<row><c><v>1</v></c></row>"
-        sheet = b"<worksheet><sheetData>" + row * (unpacked_mib * 1024 * 1024 // len(row)) + b"</sheetData></worksheet>"
-        archive.writestr("xl/worksheets/sheet1.xml", sheet)
+    with zipfile.ZipFile(plain) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as bomb:
+        for member in source.infolist():
+            data = sheet if member.filename == "xl/worksheets/sheet1.xml" else source.read(member)
+            bomb.writestr(member.filename, data)
     return out.getvalue(), XLSX
 
 

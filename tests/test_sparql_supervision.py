@@ -136,6 +136,16 @@ async def _swaps_under_load() -> dict[str, Any]:
     first = SparqlPool(plans[0], SparqlLimits(workers=SWAP_WORKERS, timeout=0.5))
     first.start()
     pools = [first]
+    try:
+        return await _swap_under_load(pools, me, baseline, plans)
+    finally:  # after a failure too: no worker outlives the test
+        for pool in pools:
+            if not pool.closed:
+                pool.close()
+
+
+async def _swap_under_load(pools: list[SparqlPool], me: int, baseline: set[int], plans: list[Graph]) -> dict[str, Any]:
+    first = pools[0]
     current = [first]
     swaps = 0
     stop = asyncio.Event()
@@ -493,21 +503,21 @@ def test_string_doublings_past_the_worker_memory_limit_get_422(
     me = os.getpid()
     with TestClient(create_app(settings, plan=uozu)) as client:
         pool: SparqlPool = client.app.state.sparql  # type: ignore[attr-defined]
-        _label(client)  # type: ignore[arg-type]
+        _label(client)
         before = pool.pids()
         for pid in before:  # the limit is this process' size at fork time plus the allowance
             base = _address_space_limit(pid) - settings.sparql_memory  # this process' size when it forked
             assert 0 < base <= _status_kib(me, "VmSize") * 1024 + 64 * MIB, base
         idle = {pid: _status_kib(pid, "VmRSS") for pid in before}
         own = _status_kib(me, "VmRSS")
-        stop, peaks = threading.Event(), {}
+        stop, peaks = threading.Event(), dict[int, int]()
         watcher = _watch_peaks(before, stop, peaks)
         started = time.monotonic()
         response = client.post("/v1/sparql", content=query, headers={"content-type": "application/sparql-query"})
         seconds = time.monotonic() - started
         stop.set()
         watcher.join(2)
-        error = assert_error(response, 422)  # type: ignore[arg-type]
+        error = assert_error(response, 422)
         assert error == {
             "code": "query_memory",
             "message": "クエリが使うメモリが上限を超えたため中止しました。",
@@ -519,7 +529,7 @@ def test_string_doublings_past_the_worker_memory_limit_get_422(
         assert len(after) == 2 and len(set(before) & set(after)) == 1, (before, after)
         (ended,) = set(before) - set(after)
         assert _stat(ended) is None
-        _label(client)  # type: ignore[arg-type]
+        _label(client)
         grown = (_status_kib(me, "VmRSS") - own) * 1024
         assert grown < 100 * MIB, grown
         growth = (peaks[ended] - idle[ended]) * 1024
@@ -547,11 +557,12 @@ def capped(uozu: PlanSource) -> Iterator[TestClient]:
 
 @pytest.fixture(scope="module")
 def plan_graph(uozu: PlanSource) -> Graph:
-    return uozu.merged()
+    graph: Graph = uozu.merged()
+    return graph
 
 
 def _ask(client: TestClient, query: str, accept: str) -> httpx.Response:
-    response = client.post(
+    response: httpx.Response = client.post(
         "/v1/sparql", content=query, headers={"content-type": "application/sparql-query", "accept": accept}
     )
     assert response.status_code == 200, response.text[:300]
