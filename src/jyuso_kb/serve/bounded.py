@@ -29,7 +29,7 @@ from typing import Any
 from starlette.types import Receive
 
 from jyuso_kb.errors import InputError
-from jyuso_kb.serve.child import Child, fork, readable
+from jyuso_kb.serve.child import Child, died_of_memory, fork, readable
 from jyuso_kb.serve.uploads import UploadError
 
 MIB = 1024 * 1024
@@ -67,11 +67,10 @@ def _answer(job: Job, scratch: Path, conn: Connection) -> None:
 
 
 def _death(status: int | None) -> tuple[Any, ...]:
-    """What a child's end without an answer means: killed by a signal (a failed allocation in C code ends in SIGSEGV
-    or SIGABRT) is its memory limit; an exit status is a failure of the job itself."""
-    if status is not None and os.WIFEXITED(status) and os.WEXITSTATUS(status) != 0:
-        return ("failed", os.WEXITSTATUS(status))
-    return ("memory",)
+    """What a child's end without an answer means: its memory limit, or a failure of the job itself."""
+    if status is None or died_of_memory(status) or not os.WIFEXITED(status):
+        return ("memory",)
+    return ("failed", f"exit status {os.WEXITSTATUS(status)}")
 
 
 class Jobs:
@@ -130,7 +129,7 @@ class Jobs:
             try:
                 outcome = child.conn.recv()
             except (EOFError, OSError):
-                outcome = _death(child.wait())
+                outcome = _death(child.ended())
             return self._result(outcome)
         finally:
             if watcher is not None:
@@ -149,7 +148,7 @@ class Jobs:
         if kind == "deep":
             raise _refusal(422, "too_deep", "入れ子が深すぎて読めません。", "入れ子を浅くしてください。")
         if kind == "failed":
-            logging.getLogger("jyuso_kb").error("an upload job failed (exit status %s)", outcome[1])
+            logging.getLogger("jyuso_kb").error("an upload job failed: %s", outcome[1])
             raise UploadError(
                 500, InputError("internal", "内部エラーが発生しました。", "", "時間をおいて再度お試しください。")
             )

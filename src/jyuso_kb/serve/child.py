@@ -24,11 +24,13 @@ import os
 import resource
 import signal
 import socket
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 
 _PR_SET_PDEATHSIG = 1
+EXIT_MEMORY = 3  # a child that failed within reach of its memory limit (an allocation failed, whatever it raised)
 
 
 @dataclass(eq=False)
@@ -38,19 +40,23 @@ class Child:
     pid: int
     conn: Connection
     reaped: bool = field(default=False)
+    status: int | None = field(default=None)  # the wait status, once reaped
 
-    def alive(self) -> bool:
+    def _reap(self, flags: int) -> bool:
         if self.reaped:
-            return False
+            return True
         try:
-            pid, _ = os.waitpid(self.pid, os.WNOHANG)
+            pid, status = os.waitpid(self.pid, flags)
         except ChildProcessError:
             self.reaped = True
-            return False
-        if pid == 0:
             return True
-        self.reaped = True
-        return False
+        if pid == 0:
+            return False
+        self.reaped, self.status = True, status
+        return True
+
+    def alive(self) -> bool:
+        return not self._reap(os.WNOHANG)
 
     def kill(self) -> None:
         """SIGKILL, close the channel and reap (idempotent)."""
@@ -60,26 +66,49 @@ class Child:
             return
         with contextlib.suppress(ProcessLookupError):
             os.kill(self.pid, signal.SIGKILL)
-        self.wait()
+        self._reap(0)
 
-    def wait(self) -> int | None:
-        """Reap the child (blocking until it ends); its wait status, or None when it was reaped already."""
-        if self.reaped:
-            return None
-        self.reaped = True
-        try:
-            return os.waitpid(self.pid, 0)[1]
-        except ChildProcessError:
-            return None
+    def ended(self, grace: float = 0.5) -> int | None:
+        """After its channel closed: the wait status once the child has ended (it is ending: up to ``grace`` seconds
+        are given), or None when it was still alive and had to be killed."""
+        deadline = time.monotonic() + grace
+        while not self._reap(os.WNOHANG):
+            if time.monotonic() > deadline:
+                self.kill()
+                return None
+            time.sleep(0.005)
+        return self.status
+
+
+def died_of_memory(status: int | None) -> bool:
+    """Whether a child's wait status means it hit its memory limit: ``EXIT_MEMORY``, or killed by a signal (a failed
+    allocation in C code ends in SIGSEGV, SIGABRT or SIGBUS)."""
+    if status is None:
+        return False
+    if os.WIFEXITED(status):
+        return os.WEXITSTATUS(status) == EXIT_MEMORY
+    return os.WIFSIGNALED(status) and os.WTERMSIG(status) in (signal.SIGSEGV, signal.SIGABRT, signal.SIGBUS)
+
+
+def _status(field: str) -> int:
+    """A size from /proc/self/status in bytes (``VmSize``, ``VmPeak`` …)."""
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) * 1024
+    return 0
 
 
 def _address_space() -> int:
-    """This process' virtual memory size in bytes (VmSize)."""
-    with open("/proc/self/status", encoding="ascii") as status:
-        for line in status:
-            if line.startswith("VmSize:"):
-                return int(line.split()[1]) * 1024
-    return 0
+    return _status("VmSize")
+
+
+def near_memory_limit(margin: int = 32 * 1024 * 1024) -> bool:
+    """In a child: whether its address space came within ``margin`` of its limit. Under ``RLIMIT_AS`` a failed
+    allocation surfaces as many kinds of error (MemoryError, OSError ENOMEM, an import that cannot map a library …):
+    this tells them from a failure of the job itself."""
+    limit = resource.getrlimit(resource.RLIMIT_AS)[0]
+    return limit != resource.RLIM_INFINITY and _status("VmPeak") + margin >= limit
 
 
 def _detach(parent: int, keep: int, headroom: int) -> None:
@@ -103,7 +132,8 @@ def _detach(parent: int, keep: int, headroom: int) -> None:
 
 
 def fork(target: Callable[[Connection], None], headroom: int) -> Child:
-    """Run ``target(channel)`` in a forked child; the child exits when it returns (never back into the caller)."""
+    """Run ``target(channel)`` in a forked child; the child exits when it returns (never back into the caller): 0,
+    or ``EXIT_MEMORY`` when it failed near its memory limit, or 1."""
     mine, theirs = socket.socketpair()
     parent = os.getpid()
     pid = os.fork()
@@ -115,6 +145,8 @@ def fork(target: Callable[[Connection], None], headroom: int) -> Child:
             target(Connection(theirs.detach()))
             code = 0
         finally:
+            if code and headroom > 0 and near_memory_limit():
+                code = EXIT_MEMORY
             os._exit(code)
     theirs.close()
     return Child(pid, Connection(mine.detach()))

@@ -21,7 +21,7 @@ from typing import Any
 
 from rdflib import Graph
 
-from jyuso_kb.serve.child import fork, readable
+from jyuso_kb.serve.child import died_of_memory, fork, readable
 from jyuso_kb.serve.sparql_query import SparqlOutcome, execute
 
 
@@ -209,8 +209,9 @@ class SparqlPool:
                 self._replace(worker)
                 return outcome
         except (EOFError, OSError):
+            memory = died_of_memory(worker.child.ended())
             self._replace(worker)
-            return _DIED
+            return _MEMORY if memory else _DIED
         self._replace(worker)
         return None
 
