@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from jyuso_kb.plan.load import load_embedded
+from jyuso_kb.plan.load import load_embedded, load_plan
 from jyuso_kb.plan.source import PlanSource
 
 if TYPE_CHECKING:
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 TESTS = Path(__file__).resolve().parent
 FIXTURES = TESTS / "fixtures"
 EXPECTED = TESTS / "expected"
+KASOU_DIR = FIXTURES / "plans" / "kasou"  # the fictional second municipality (架空町)
 
 
 @pytest.hookimpl(trylast=True)  # after pytest's own reordering by fixture scope
@@ -57,6 +58,24 @@ def api(uozu: PlanSource) -> Iterator[TestClient]:
     from jyuso_kb.serve.settings import Settings
 
     with TestClient(create_app(Settings(), plan=uozu)) as client:  # the plan as read once, not read again
+        yield client
+
+
+@pytest.fixture(scope="session")
+def kasou() -> PlanSource:
+    """The fictional municipality's plan, as read once: what passes for 魚津市 must pass for it too."""
+    return load_plan([KASOU_DIR])
+
+
+@pytest.fixture(scope="session")
+def kasou_api(kasou: PlanSource) -> Iterator[TestClient]:
+    """The in-process app on the fictional municipality's plan."""
+    from fastapi.testclient import TestClient
+
+    from jyuso_kb.serve.app import create_app
+    from jyuso_kb.serve.settings import Settings
+
+    with TestClient(create_app(Settings(sparql_workers=1), plan=kasou)) as client:
         yield client
 
 

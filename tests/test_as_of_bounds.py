@@ -9,7 +9,6 @@ InputError. Every test runs for 魚津市 and for the fictional 架空町 (each 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -24,16 +23,12 @@ from jyuso_kb import cli
 from jyuso_kb.answer import route as routing
 from jyuso_kb.index import parameters as params_module
 from jyuso_kb.index.routing import RoutingIndex, build, compile_index
-from jyuso_kb.plan.load import load_plan
 from jyuso_kb.plan.source import PlanSource
 from jyuso_kb.reason import rules as reasoning
-from jyuso_kb.serve.app import create_app
-from jyuso_kb.serve.settings import Settings
 
 from .api_support import assert_error
-from .conftest import FIXTURES
+from .conftest import KASOU_DIR
 
-KASOU_DIR = FIXTURES / "plans" / "kasou"
 HINT_END = "基準日を省略すると今日の日付で判断します。"
 
 
@@ -60,17 +55,6 @@ class Town:
             "where": "as_of",
             "hint": f"計画期間は{self.first_year}〜{self.last_year}年度です。{HINT_END}",
         }
-
-
-@pytest.fixture(scope="module")
-def kasou() -> PlanSource:
-    return load_plan([KASOU_DIR])
-
-
-@pytest.fixture(scope="module")
-def kasou_api(kasou: PlanSource) -> Iterator[TestClient]:
-    with TestClient(create_app(Settings(sparql_workers=1), plan=kasou)) as client:
-        yield client
 
 
 @pytest.fixture(scope="module", params=["uozu", "kasou"])

@@ -10,7 +10,6 @@ fictional 架空町 (the thesaurus is shared; each plan has its own routing).
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -23,15 +22,11 @@ import jyuso_kb
 from jyuso_kb import cli
 from jyuso_kb.index.routing import RoutingIndex, build, index_of
 from jyuso_kb.index.textmatch import normalize
-from jyuso_kb.plan.load import load_plan
 from jyuso_kb.plan.source import PlanSource
-from jyuso_kb.serve.app import create_app
-from jyuso_kb.serve.settings import Settings
 
 from .api_support import assert_error
-from .conftest import FIXTURES
+from .conftest import KASOU_DIR
 
-KASOU_DIR = FIXTURES / "plans" / "kasou"
 NEED = "https://w3id.org/jyuso-kb/needs/"
 DAY = date(2025, 10, 1)
 AS_OF = DAY.isoformat()
@@ -119,17 +114,6 @@ class Town:
     index: RoutingIndex
     client: TestClient
     data_args: tuple[str, ...]  # `--data` for the CLI (none: the embedded plan)
-
-
-@pytest.fixture(scope="module")
-def kasou() -> PlanSource:
-    return load_plan([KASOU_DIR])
-
-
-@pytest.fixture(scope="module")
-def kasou_api(kasou: PlanSource) -> Iterator[TestClient]:
-    with TestClient(create_app(Settings(sparql_workers=1), plan=kasou)) as client:
-        yield client
 
 
 @pytest.fixture(scope="module", params=["uozu", "kasou"])

@@ -36,19 +36,15 @@ from jyuso_kb.index import parameters as params_module
 from jyuso_kb.index import vocabulary
 from jyuso_kb.index.routing import RoutingIndex, build, compile_index
 from jyuso_kb.namespaces import JY
-from jyuso_kb.plan.load import load_plan
 from jyuso_kb.plan.source import PlanSource
 from jyuso_kb.plan.terms import label
 from jyuso_kb.reason import rules as reasoning
 from jyuso_kb.serve.app import create_app
 from jyuso_kb.serve.settings import Settings
 
-from .conftest import FIXTURES
-
 ROOT = Path(resources.root())
 SRC = Path(__file__).resolve().parents[1] / "src" / "jyuso_kb"
 WEB = SRC / "serve" / "web"
-KASOU_DIR = FIXTURES / "plans" / "kasou"
 UOZU = "https://w3id.org/jyuso-kb/data/uozu/"
 UOZU_CHAPTERS = {"programs": "4.", "departments": "7.", "meetings": "5.", "matrix": "7.", "schedule": "6."}
 KASOU_CHAPTERS = {"programs": "3.", "departments": "6.", "meetings": "4.", "matrix": "6.", "schedule": "5."}
@@ -61,11 +57,6 @@ PREFIXES = (
     "PREFIX need: <https://w3id.org/jyuso-kb/needs/>\n"
     "PREFIX rule: <https://w3id.org/jyuso-kb/rules/>\n"
 )
-
-
-@pytest.fixture(scope="module")
-def kasou() -> PlanSource:
-    return load_plan([KASOU_DIR])
 
 
 @pytest.fixture(scope="module")

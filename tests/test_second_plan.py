@@ -19,10 +19,9 @@ from jyuso_kb.namespaces import JY, LAW
 from jyuso_kb.plan.load import load_plan
 from jyuso_kb.plan.source import PlanSource
 
-from .conftest import EXPECTED, FIXTURES
+from .conftest import EXPECTED, KASOU_DIR
 from .shape_fixtures import validate_requirement
 
-KASOU_DIR = FIXTURES / "plans" / "kasou"
 KASOU = "https://w3id.org/jyuso-kb/data/kasou/"
 UOZU = "https://w3id.org/jyuso-kb/data/uozu/"
 SINGLE_PLAN_MESSAGE = "データには計画(jy:Plan)がちょうど1つ必要です。"
@@ -48,11 +47,6 @@ KASOU_DEPARTMENTS = [
     "dept-kosodate",
     "dept-sangyo",
 ]
-
-
-@pytest.fixture(scope="module")
-def kasou() -> PlanSource:
-    return load_plan([KASOU_DIR])
 
 
 def _subjects(graph: Graph, cls: Node) -> set[str]:

@@ -25,19 +25,13 @@ from jyuso_kb.plan.workbook import importer as workbook
 from jyuso_kb.plan.workbook import mapping as mapping_module
 from jyuso_kb.plan.workbook import sheets
 
-from .conftest import FIXTURES
+from .conftest import KASOU_DIR
 from .shape_fixtures import validate_requirement
 
 # rdflib.XSD, not a module-level XSD: pytest probes every module attribute (``_mock_name``) and rdflib's XSD
 # namespace warns on an unknown name.
 UOZU = "https://w3id.org/jyuso-kb/data/uozu/"
-KASOU_DIR = FIXTURES / "plans" / "kasou"
 OUTREACH = "uozu:prog-outreach"
-
-
-@pytest.fixture(scope="module")
-def kasou() -> PlanSource:
-    return load_plan([KASOU_DIR])
 
 
 def export(plan: PlanSource, fmt: str, tmp_path: Path) -> tuple[Path, formats_workbook.Tables]:

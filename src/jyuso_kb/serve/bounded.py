@@ -29,7 +29,7 @@ from typing import Any
 from starlette.types import Receive
 
 from jyuso_kb.errors import InputError
-from jyuso_kb.serve.child import Child, died_of_memory, fork, readable
+from jyuso_kb.serve.child import Child, died_of_memory, fork, watching
 from jyuso_kb.serve.uploads import UploadError
 
 MIB = 1024 * 1024
@@ -113,13 +113,12 @@ class Jobs:
         self._children.add(child)
         watcher = asyncio.ensure_future(gone()) if gone is not None else None
         try:
-            waiting = asyncio.ensure_future(readable(child.conn, self.limits.seconds))
-            pending = {waiting} | ({watcher} if watcher is not None else set())
-            done, _ = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
-            if waiting not in done:
-                waiting.cancel()
+            with watching(child.conn) as ready:
+                pending = {ready} | ({watcher} if watcher is not None else set())
+                done, _ = await asyncio.wait(pending, timeout=self.limits.seconds, return_when=asyncio.FIRST_COMPLETED)
+            if ready not in done and watcher in done:
                 raise _refusal(499, "client_closed", "接続が切れたため中止しました。", "")
-            if not waiting.result():
+            if ready not in done:
                 raise _refusal(
                     422,
                     "too_slow",

@@ -25,7 +25,7 @@ import resource
 import signal
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 
@@ -152,8 +152,10 @@ def fork(target: Callable[[Connection], None], headroom: int) -> Child:
     return Child(pid, Connection(mine.detach()))
 
 
-async def readable(conn: Connection, timeout: float | None) -> bool:
-    """Whether the child wrote to (or closed) its channel within ``timeout`` seconds; no thread waits for it."""
+@contextlib.contextmanager
+def watching(conn: Connection) -> Iterator[asyncio.Future[None]]:
+    """A future done once the child writes to (or closes) its channel; the event loop watches the channel's fd only
+    inside the block, and stops before the caller closes it (so a reused fd number is never confused)."""
     loop = asyncio.get_running_loop()
     ready: asyncio.Future[None] = loop.create_future()
     fd = conn.fileno()
@@ -164,9 +166,14 @@ async def readable(conn: Connection, timeout: float | None) -> bool:
 
     loop.add_reader(fd, wake)
     try:
-        await asyncio.wait_for(ready, timeout)
-        return True
-    except TimeoutError:
-        return False
+        yield ready
     finally:
         loop.remove_reader(fd)
+        ready.cancel()
+
+
+async def readable(conn: Connection, timeout: float | None) -> bool:
+    """Whether the child wrote to (or closed) its channel within ``timeout`` seconds; no thread waits for it."""
+    with watching(conn) as ready:
+        done, _ = await asyncio.wait({ready}, timeout=timeout)
+        return ready in done

@@ -212,6 +212,9 @@ class SparqlPool:
             memory = died_of_memory(worker.child.ended())
             self._replace(worker)
             return _MEMORY if memory else _DIED
+        except asyncio.CancelledError:  # the request was cancelled (shutdown): its answer must not reach the next
+            self._replace(worker)
+            raise
         self._replace(worker)
         return None
 
