@@ -1,4 +1,4 @@
-"""The command line as policy staff use it: validate, export, programs, check — exit codes 0 / 1 / 2."""
+"""The command line as policy staff use it: validate, export, programs, check, route — exit codes 0 / 1 / 2."""
 
 from __future__ import annotations
 
@@ -23,6 +23,8 @@ from jyuso_kb.formats.export import csv_cell
 from jyuso_kb.namespaces import JY
 from jyuso_kb.plan.load import load_plan
 from jyuso_kb.plan.source import PlanSource
+
+from .conftest import KASOU_DIR
 
 UOZU = "https://w3id.org/jyuso-kb/data/uozu/"
 
@@ -279,6 +281,82 @@ def test_programs_json_contract(capsys: pytest.CaptureFixture[str]) -> None:
         {"id": "dept-kodomo", "label": "こども課"},
         {"id": "dept-kenko-center", "label": "健康センター"},
     ]
+
+
+AKIYA = {  # `route --need 空き家`: one department, whose duty covers the need
+    "uozu": [
+        "ニーズ: 空き家 → 空き家",
+        "",
+        "■ 担当課",
+        "・都市計画課(担当課)  機能: 相談支援",
+        "    なぜ: 都市計画課の業務「空き家対策」が「空き家」に対応します。(計画7.、社会福祉法第106条の4第2項第1号"
+        "(包括的に相談を受け止め、つなぎを行う)、ルール duty-covers-need)",
+    ],
+    "kasou": [
+        "ニーズ: 空き家 → 空き家",
+        "",
+        "■ 担当課",
+        "・建設課(担当課)  機能: 相談支援",
+        "    なぜ: 建設課の業務「空き家対策」が「空き家」に対応します。(計画6.、社会福祉法第106条の4第2項第1号"
+        "(包括的に相談を受け止め、つなぎを行う)、ルール duty-covers-need)",
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("town", "as_of", "header", "notice"),
+    [
+        (
+            "uozu",
+            "2023-06-01",
+            "基準日: 2023-06-01(2023年度)  本人同意: 同意不明",
+            "注意: 基準日(2023-06-01)は計画期間(2024〜2026年度)の外です。2024年度の予定で判断しました。",
+        ),
+        (
+            "uozu",
+            "2031-06-01",
+            "基準日: 2031-06-01(2031年度)  本人同意: 同意不明",
+            "注意: 基準日(2031-06-01)は計画期間(2024〜2026年度)の外です。2026年度の予定で判断しました。",
+        ),
+        ("uozu", "2025-06-01", "基準日: 2025-06-01(2025年度)  本人同意: 同意不明", None),
+        (
+            "kasou",
+            "2022-06-01",
+            "基準日: 2022-06-01(2022年度)  本人同意: 同意不明",
+            "注意: 基準日(2022-06-01)は計画期間(2025〜2027年度)の外です。2025年度の予定で判断しました。",
+        ),
+        (
+            "kasou",
+            "2030-06-01",
+            "基準日: 2030-06-01(2030年度)  本人同意: 同意不明",
+            "注意: 基準日(2030-06-01)は計画期間(2025〜2027年度)の外です。2027年度の予定で判断しました。",
+        ),
+        ("kasou", "2026-06-01", "基準日: 2026-06-01(2026年度)  本人同意: 同意不明", None),
+    ],
+)
+def test_route_text_prints_the_notice_under_the_header(
+    capsys: pytest.CaptureFixture[str], town: str, as_of: str, header: str, notice: str | None
+) -> None:
+    """A reference date outside the plan period: the text says so on the line after 基準日, as JSON and the web
+    page do; inside the period there is no such line."""
+    data = ["--data", str(KASOU_DIR)] if town == "kasou" else []
+    code, out, err = run(capsys, "route", "--need", "空き家", "--as-of", as_of, *data)
+    assert (code, err) == (0, "")
+    assert out.splitlines() == [header, *([notice] if notice else []), *AKIYA[town]]
+
+
+@pytest.mark.parametrize("town", ["uozu", "kasou"])
+def test_route_text_prints_the_json_notice_exactly_once(capsys: pytest.CaptureFixture[str], town: str) -> None:
+    data = ["--data", str(KASOU_DIR)] if town == "kasou" else []
+    args = ["route", "--need", "ひきこもりの息子", "--need", "親の介護", "--as-of", "2021-04-01", *data]
+    code, out, _ = run(capsys, *args, "--json")
+    notice = json.loads(out)["notice"]
+    assert code == 0
+    assert notice.startswith("基準日(2021-04-01)は計画期間(")
+    code, out, _ = run(capsys, *args)
+    assert code == 0
+    assert [line for line in out.splitlines() if "計画期間" in line] == [f"注意: {notice}"]
+    assert out.splitlines()[1] == f"注意: {notice}"
 
 
 def test_hermit_finds_an_inconsistent_plan(uozu: PlanSource) -> None:

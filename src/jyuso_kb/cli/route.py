@@ -55,6 +55,8 @@ def cmd_route(args: argparse.Namespace) -> int:
 def render_route(answer: dict[str, Any]) -> str:
     """The route answer as a readable Japanese text."""
     lines = [f"基準日: {answer['as_of']}({answer['fiscal_year']}年度)  本人同意: {answer['consent_label']}"]
+    if answer.get("notice"):  # as JSON and the web page give it: a reference date outside the plan period
+        lines.append(f"注意: {answer['notice']}")
     lines.append("ニーズ: " + "、".join(f"{n['input']} → {n['label']}" for n in answer["needs"]))
     if answer["unmatched"]:
         lines.append("認識できなかった入力: " + "、".join(answer["unmatched"]))
