@@ -143,3 +143,23 @@ def test_a_schedule_outside_the_plan_period_is_an_error_of_the_shape_and_a_warni
     assert _result(earlier.merged(), monkeypatch).rows == tuple(
         (row, year) for row in ROWS for year in ("2024", "2025", "2026")
     )
+
+
+def test_check_prints_the_warning_with_its_rows_and_fix_hint(
+    start_only: PlanSource, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`jyuso-kb check` in text mode shows a warning's rows and how to fix it, as it does for errors (exit 0)."""
+    folder = tmp_path / "plan"
+    folder.mkdir()
+    start_only.data.serialize(folder / "plan.ttl", format="turtle")
+    code = cli.main(["check", "--data", str(folder)])
+    out, err = capsys.readouterr()
+    assert (code, err) == (0, "")
+    block = out[out.index("[警告] 品質チェック schedule-year-missing") :].split("\n\n")[0].splitlines()
+    assert block[:3] == [
+        "[警告] 品質チェック schedule-year-missing: 計画期間の年度に予定のないスケジュールの行",
+        "  対象: uozu:sched-1 2025",
+        "  対象: uozu:sched-1 2026",
+    ]
+    assert block[-1].startswith("  直し方: 今後のスケジュールの行に、計画期間")
+    assert len([line for line in block if line.startswith("  対象: ")]) == 18

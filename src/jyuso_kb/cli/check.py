@@ -73,7 +73,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     out.write("件数: " + "、".join(f"{k} {v}" for k, v in counts(merged).items()) + "\n")
     if not report.conforms:
         out.write("\n" + validation.render_text(report) + "\n")
-    for result in failed:
+    for result in failed + [r for r in checks if not r.passed and r not in failed]:  # errors, then warnings
         out.write(render_check(result))
     out.write(f"\n総合: {'適合' if ok else '不適合'}\n")
     return EXIT_OK if ok else EXIT_NOT_CONFORMING
