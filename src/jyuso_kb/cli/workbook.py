@@ -1,4 +1,4 @@
-"""``jyuso-kb workbook export | import``: the plan as tables for policy staff, and back."""
+"""``jyuso-kb workbook export | import | template``: the plan as tables for policy staff, back, and a blank one."""
 
 from __future__ import annotations
 
@@ -8,15 +8,14 @@ from pathlib import Path
 
 from jyuso_kb.cli.common import unwritable
 from jyuso_kb.errors import InputError
-from jyuso_kb.formats.workbook import FORMATS, export_tables, write_csv, write_xlsx
+from jyuso_kb.formats.workbook import FORMATS, Tables, export_tables, template_tables, write_csv, write_xlsx
 from jyuso_kb.plan.load import load_plan
 from jyuso_kb.plan.workbook.importer import read_workbook
 from jyuso_kb.plan.workbook.sheets import WorkbookError
 
 
-def cmd_export(args: argparse.Namespace) -> int:
-    out = Path(args.out)
-    fmt = args.format or ("xlsx" if out.suffix.lower() == ".xlsx" else "csv")
+def _output_format(out: Path, requested: str | None) -> str:
+    fmt = requested or ("xlsx" if out.suffix.lower() == ".xlsx" else "csv")
     if fmt == "xlsx" and out.suffix.lower() != ".xlsx":
         raise InputError(
             "bad_output", "Excel 形式の出力先は .xlsx で終わる名前にしてください。", str(out), "例: --out plan.xlsx"
@@ -28,8 +27,10 @@ def cmd_export(args: argparse.Namespace) -> int:
             str(out),
             "フォルダ名を指定してください(例: --out plan-csv)。",
         )
-    plan = load_plan(args.data)
-    tables = export_tables(plan.data, plan.merged())
+    return fmt
+
+
+def _write(tables: Tables, out: Path, fmt: str) -> None:
     try:
         (out if fmt == "csv" else out.parent).mkdir(parents=True, exist_ok=True)
         if fmt == "csv":
@@ -38,10 +39,32 @@ def cmd_export(args: argparse.Namespace) -> int:
             write_xlsx(tables, out)
     except OSError as err:
         raise unwritable(out) from err
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    fmt = _output_format(out, args.format)
+    plan = load_plan(args.data)
+    tables = export_tables(plan.data, plan.merged())
+    _write(tables, out, fmt)
     rows = sum(len(t.rows) for t in tables.tables)
     sys.stdout.write(
         f"{out} に書き出しました: シート {len(tables.tables)} 枚、{rows} 行、三つ組 {tables.triples} 個"
         f"(うち extra シート {tables.extra} 個)。\n"
+    )
+    return 0
+
+
+def cmd_template(args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    fmt = _output_format(out, None)
+    tables = template_tables(args.code, args.name)
+    _write(tables, out, fmt)
+    guide = tables.tables[0]
+    sheets = sum(1 for t in tables.tables if not t.hidden)
+    sys.stdout.write(
+        f"{out} に計画ワークブックのひな形を書き出しました: シート {sheets} 枚。"
+        f"最初のシート「{guide.name}」に、シートと列ごとの書き方と選べる値があります。\n"
     )
     return 0
 
@@ -72,7 +95,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="計画を表(CSV のフォルダ / Excel ブック)として書き出す・読み込む",
         description="計画を表として書き出し(export)、編集した表を読み込む(import)。",
     )
-    commands = parser.add_subparsers(dest="workbook_command", required=True, metavar="{export,import}")
+    commands = parser.add_subparsers(dest="workbook_command", required=True, metavar="{export,import,template}")
     p = commands.add_parser(
         "export",
         help="計画を表に書き出す(シートごとの CSV か、1 つの .xlsx)",
@@ -96,3 +119,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("path", help="ワークブック(.xlsx)または CSV のフォルダ")
     p.add_argument("--out", required=True, help="書き出す Turtle ファイル(.ttl)")
     p.set_defaults(func=cmd_import)
+    p = commands.add_parser(
+        "template",
+        help="どの市町村でも書き込める空の計画ワークブック(ひな形)を書き出す",
+        description="空の計画ワークブックを書き出す。最初のシート「説明」に全シート・全列の書き方、選択肢の列には"
+        "ドロップダウンがある。市町村のコードと名称だけが入る。",
+    )
+    p.add_argument("--code", required=True, help="全国地方公共団体コード(6 桁、検査数字付き。例: 232068)")
+    p.add_argument("--name", required=True, help="市町村名(例: 春日井市)")
+    p.add_argument("--out", required=True, help="出力先(.xlsx で終わればそのファイル、それ以外は CSV のフォルダ)")
+    p.set_defaults(func=cmd_template)

@@ -10,13 +10,15 @@ import csv
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, BinaryIO, NamedTuple
 
 from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from jyuso_kb.errors import InputError
 from jyuso_kb.plan.workbook.cells import Terms, _cell_text, escape_cell
+from jyuso_kb.plan.workbook.choices import name_headers
+from jyuso_kb.plan.workbook.guide import choice_key, choice_lists, guide_rows
 from jyuso_kb.plan.workbook.mapping import (
     _ABSOLUTE_IRI_RE,
     _INTEGER_RE,
@@ -27,11 +29,13 @@ from jyuso_kb.plan.workbook.mapping import (
     SheetSpec,
     load_mapping,
 )
+from jyuso_kb.plan.workbook.template import template_graph
 
 # ---------------------------------------------------------------------------------------------------- export
 
 
 FORMATS = ("csv", "xlsx")
+LIST_ROWS = 1000  # a blank workbook's drop-down lists reach this many rows below the last filled one
 
 
 @dataclass
@@ -46,6 +50,10 @@ class Table:
     readonly: list[bool]
     notes: list[str]
     choices: list[tuple[str, ...]] = field(default_factory=list)
+    lists: list[tuple[str, bool]] = field(default_factory=list)  # per column: a list's range and whether it binds
+    freeze: str = "B2"
+    hidden: bool = False
+    wrap: bool = False
 
 
 @dataclass
@@ -121,7 +129,8 @@ class _Exporter:
             rows=[[p, self.terms.prefixes[p]] for p in sorted(self.terms.used)],
             numeric=[False, False],
             readonly=[False, False],
-            notes=["接頭辞(例: city)", "名前空間の IRI"],
+            notes=list(self.mapping.prefix_notes),
+            freeze="A2",
         )
         return Tables([prefixes, *tables, extra], triples=len(self.data), extra=len(extra.rows))
 
@@ -193,7 +202,8 @@ class _Exporter:
             rows=rows,
             numeric=[False, False, False],
             readonly=[False, False, False],
-            notes=["主語(IRI)", "述語(IRI)", 'IRI、または "文字列"@ja / "2024-04-01"^^xsd:date のようなリテラル'],
+            notes=list(self.mapping.extra_notes),
+            freeze="A2",
         )
 
 
@@ -217,11 +227,75 @@ def export_tables(data: Graph, context: Graph | None = None, mapping: Mapping | 
     return _Exporter(data, context if context is not None else data, mapping or load_mapping()).run()
 
 
+def template_tables(code: str, name: str, mapping: Mapping | None = None) -> Tables:
+    """A blank workbook for one municipality: the guide first, then every sheet of the export with its headers and
+    only the municipality and its plan filled in, and last a hidden sheet with the lists the drop-downs show."""
+    mapping = mapping or load_mapping()
+    tables = export_tables(template_graph(code, name, mapping), mapping=mapping)
+    lists = choice_lists(mapping)
+    keys = list(lists)
+    for table in tables.tables:
+        spec = mapping.sheet(table.name)
+        if spec is not None:
+            table.choices = []
+            table.lists = [("", False), *(_list_of(col, mapping, keys, lists) for col in spec.columns)]
+    depth = max((len(labels) for _, labels in lists.values()), default=0)
+    rows = [[labels[i] if i < len(labels) else "" for _, labels in lists.values()] for i in range(depth)]
+    choices = Table(
+        name=mapping.choices_sheet,
+        title=mapping.choices_sheet,
+        header=[title for title, _ in lists.values()],
+        rows=rows,
+        numeric=[False] * len(lists),
+        readonly=[False] * len(lists),
+        notes=[],
+        freeze="A2",
+        hidden=True,
+    )
+    columns = list(mapping.guide.columns)
+    guide = Table(
+        name=mapping.guide.name,
+        title=mapping.guide.name,
+        header=columns,
+        rows=guide_rows(mapping),
+        numeric=[False] * len(columns),
+        readonly=[False] * len(columns),
+        notes=[],
+        freeze="A2",
+        wrap=True,
+    )
+    return Tables([guide, *tables.tables, choices], triples=tables.triples, extra=0)
+
+
+def _list_of(
+    col: Column, mapping: Mapping, keys: list[tuple[str, ...]], lists: dict[tuple[str, ...], tuple[str, list[str]]]
+) -> tuple[str, bool]:
+    """A column's drop-down: its vocabulary's list on the hidden sheet, or the name column of the one sheet it refers
+    to; binding only for a single value of a closed vocabulary (or a boolean), warning otherwise."""
+    from openpyxl.utils import get_column_letter
+
+    key = choice_key(col)
+    if col.readonly:
+        return ("", False)
+    if key:
+        letter = get_column_letter(keys.index(key) + 1)
+        binding = col.kind == "boolean" or (not col.refers and not col.multi)
+        return (f"'{mapping.choices_sheet}'!${letter}$2:${letter}${len(lists[key][1]) + 1}", binding)
+    target = mapping.sheet(col.refers[0]) if len(col.refers) == 1 else None
+    names = name_headers(target, mapping) if target is not None else []
+    if target is None or not names:
+        return ("", False)
+    letter = get_column_letter(target.headers.index(names[0]) + 1)
+    return (f"'{target.name}'!${letter}$2:${letter}${LIST_ROWS + 1}", False)
+
+
 def write_csv(tables: Tables, folder: Path) -> list[Path]:
-    """One UTF-8 (with BOM, for Excel) CSV file per sheet in ``folder``."""
+    """One UTF-8 (with BOM, for Excel) CSV file per sheet in ``folder`` (a hidden sheet has none)."""
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for table in tables.tables:
+        if table.hidden:
+            continue
         path = folder / f"{table.name}.csv"
         with path.open("w", encoding="utf-8-sig", newline="") as handle:
             writer = csv.writer(handle, lineterminator="\r\n")
@@ -232,13 +306,13 @@ def write_csv(tables: Tables, folder: Path) -> list[Path]:
     return written
 
 
-def write_xlsx(tables: Tables, path: Path) -> None:
-    """One .xlsx with one sheet per table: header row frozen, notes on headers, text cells kept as text."""
+def write_xlsx(tables: Tables, path: Path | BinaryIO) -> None:
+    """One .xlsx with one sheet per table: header row frozen, notes on headers, text cells kept as text, and the
+    drop-down lists the tables name (a hidden table is a hidden sheet)."""
     from openpyxl import Workbook
     from openpyxl.comments import Comment
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.datavalidation import DataValidation
 
     book = Workbook()
     book.remove(book.active)
@@ -252,9 +326,10 @@ def write_xlsx(tables: Tables, path: Path) -> None:
             cell = sheet.cell(row=1, column=j, value=header)
             cell.font = Font(bold=True)
             cell.fill = readonly_fill if table.readonly[j - 1] else head_fill
-            note = Comment(table.notes[j - 1], "jyuso-kb")
-            note.width, note.height = 260, 110
-            cell.comment = note
+            if j <= len(table.notes) and table.notes[j - 1]:
+                note = Comment(table.notes[j - 1], "jyuso-kb")
+                note.width, note.height = 260, 110
+                cell.comment = note
         for i, row in enumerate(table.rows, start=2):
             for j, text in enumerate(row, start=1):
                 if text == "":
@@ -272,21 +347,46 @@ def write_xlsx(tables: Tables, path: Path) -> None:
                 cell = sheet.cell(row=i, column=j, value=escape_cell(text))
                 cell.data_type = "s"
                 cell.number_format = "@"
-                if "\n" in text:
+                if "\n" in text or table.wrap:
                     cell.alignment = Alignment(wrap_text=True, vertical="top")
                 widths[j - 1] = max(widths[j - 1], max(_width(line) for line in text.split("\n")))
         for j, width in enumerate(widths, start=1):
             sheet.column_dimensions[get_column_letter(j)].width = min(60, width + 2)
-        sheet.freeze_panes = "B2" if table.name not in (tables.tables[0].name, tables.tables[-1].name) else "A2"
-        if table.rows:
+        sheet.freeze_panes = table.freeze
+        if table.rows and not table.hidden:
             sheet.auto_filter.ref = f"A1:{get_column_letter(len(table.header))}{len(table.rows) + 1}"
-        for j, tokens in enumerate(table.choices, start=1):
-            if tokens:
-                check = DataValidation(type="list", formula1='"' + ",".join(tokens) + '"', allow_blank=True)
-                letter = get_column_letter(j)
-                check.add(f"{letter}2:{letter}{len(table.rows) + 200}")
-                sheet.add_data_validation(check)
+        if table.hidden:
+            sheet.sheet_state = "hidden"
+        _add_lists(sheet, table)
     book.save(path)
+
+
+def _add_lists(sheet: Any, table: Table) -> None:
+    """Drop-down lists: a table's ``lists`` (a range on another sheet; binding ones refuse other values, the others
+    warn), else its inline ``choices``."""
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    last = len(table.rows) + (LIST_ROWS if table.lists else 200)
+    for j in range(1, len(table.header) + 1):
+        letter = get_column_letter(j)
+        source, binding = table.lists[j - 1] if j <= len(table.lists) else ("", False)
+        tokens = table.choices[j - 1] if j <= len(table.choices) else ()
+        if source:
+            check = DataValidation(type="list", formula1=source, allow_blank=True, showErrorMessage=True)
+            check.errorStyle = "stop" if binding else "warning"
+            check.errorTitle = "選択肢にない値です"
+            check.error = (
+                "一覧から選んでください。"
+                if binding
+                else "一覧にない値です。複数の値はセルの中で改行して区切り、一覧にないものは ID(接頭辞:名前)で書きます。"
+            )
+        elif tokens:
+            check = DataValidation(type="list", formula1='"' + ",".join(tokens) + '"', allow_blank=True)
+        else:
+            continue
+        check.add(f"{letter}2:{letter}{last}")
+        sheet.add_data_validation(check)
 
 
 def _width(text: str) -> int:

@@ -1,19 +1,39 @@
-"""Catalog endpoints: health, needs, programmes, departments, meetings, matrix, schedule, legal items, catalog."""
+"""Catalog endpoints: health, needs, programmes, departments, meetings, matrix, schedule, legal items, catalog, and
+the blank workbook (template) for any municipality."""
 
 from __future__ import annotations
 
+import asyncio
+import io
+from functools import lru_cache
 from typing import Annotated, Any
 
 from fastapi import FastAPI, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from jyuso_kb import __version__, resources
+from jyuso_kb.errors import InputError
+from jyuso_kb.formats.workbook import template_tables, write_xlsx
 from jyuso_kb.serve.current import snapshot_of
-from jyuso_kb.serve.errors import ERRORS, ErrorResponse, not_found
+from jyuso_kb.serve.errors import ERRORS, ErrorResponse, error, not_found
+from jyuso_kb.serve.executors import run_in
 from jyuso_kb.serve.negotiate import CATALOG_TYPES, negotiate
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+TEMPLATE_WAITING = 4  # blank workbooks being built or waiting for the one builder thread; more get 503 busy
+
+
+@lru_cache(maxsize=32)
+def template_xlsx(code: str, name: str) -> bytes:
+    """The blank workbook of one municipality as .xlsx bytes (about 110 kB; the last few are kept)."""
+    buffer = io.BytesIO()
+    write_xlsx(template_tables(code, name), buffer)
+    return buffer.getvalue()
 
 
 def add_routes(app: FastAPI) -> None:
+    template_slots = asyncio.Semaphore(TEMPLATE_WAITING)
+
     @app.get("/health", tags=["service"])
     async def health(request: Request) -> JSONResponse:
         snap = snapshot_of(request)
@@ -107,3 +127,36 @@ def add_routes(app: FastAPI) -> None:
                 headers={"content-disposition": 'attachment; filename="programs.csv"'},
             )
         return JSONResponse({"revision": snap.revision, "plan": snap.index.plan_label, "programs": list(snap.programs)})
+
+    @app.get(
+        "/v1/workbook/template",
+        tags=["workbook"],
+        response_class=Response,
+        responses={
+            200: {"content": {XLSX: {}}, "description": "空の計画ワークブック(説明シートとドロップダウン付きの .xlsx)"},
+            422: {"model": ErrorResponse, "description": "全国地方公共団体コードまたは市町村名が正しくない"},
+            503: {"model": ErrorResponse, "description": "ひな形の作成が混み合っている(Retry-After 秒後に再度)"},
+        },
+    )
+    async def workbook_template(
+        request: Request,
+        code: Annotated[str, Query(max_length=16, description="全国地方公共団体コード(6 桁、検査数字付き)")],
+        name: Annotated[str, Query(max_length=64, description="市町村名")],
+    ) -> Response:
+        if template_slots.locked():
+            return error(
+                503,
+                "busy",
+                "ひな形の作成が混み合っています。",
+                "",
+                "数秒後に再度お試しください。",
+                {"retry-after": "5"},
+            )
+        async with template_slots:
+            try:
+                body = await run_in(request.app.state.executors.template, template_xlsx, code, name)
+            except InputError as err:
+                return error(422, err.code, err.message, "query." + err.where.lstrip("-"), err.hint)
+        return Response(
+            body, media_type=XLSX, headers={"content-disposition": 'attachment; filename="workbook-template.xlsx"'}
+        )

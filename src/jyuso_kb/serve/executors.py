@@ -2,7 +2,7 @@
 
 Uploads and SPARQL queries need no thread at all: they run in child processes and the event loop waits on their
 channels. What is left in the server process gets its own pool: store reads and writes (the poll of the active
-pointer, publish, activation) and the snapshot build before a swap. asyncio's shared default pool is not used.
+pointer, publish, activation), the snapshot build before a swap, and building a blank workbook. asyncio's shared default pool is not used.
 """
 
 from __future__ import annotations
@@ -20,16 +20,18 @@ T = TypeVar("T")
 class Executors:
     store: ThreadPoolExecutor
     swap: ThreadPoolExecutor
+    template: ThreadPoolExecutor  # building a blank workbook (GET /v1/workbook/template)
 
     @classmethod
     def start(cls) -> Executors:
         return cls(
             store=ThreadPoolExecutor(max_workers=1, thread_name_prefix="jyuso-kb-store"),
             swap=ThreadPoolExecutor(max_workers=1, thread_name_prefix="jyuso-kb-swap"),
+            template=ThreadPoolExecutor(max_workers=1, thread_name_prefix="jyuso-kb-template"),
         )
 
     def close(self) -> None:
-        for pool in (self.store, self.swap):
+        for pool in (self.store, self.swap, self.template):
             pool.shutdown(wait=False, cancel_futures=True)
 
 

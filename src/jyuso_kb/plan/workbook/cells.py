@@ -194,12 +194,13 @@ def parse_value(col: Column, text: str, terms: Terms) -> Node:
             raise CellError("整数ではありません。", "半角数字で書いてください(例: 2024)。")
         return Literal(int(value))
     if col.kind == "boolean":
-        tokens = {col.true_token: "true", col.false_token: "false", "true": "true", "false": "false"}
+        tokens = {"true": "true", "false": "false", col.true_token: "true", col.false_token: "false"}
+        tokens.update({col.true_label: "true", col.false_label: "false"})
         lowered = {k.lower(): v for k, v in tokens.items()}
         if value.lower() not in lowered:
             raise CellError(
                 "真偽の値として読めません。",
-                f"{col.true_token}(はい)か {col.false_token}(いいえ)を書いてください。",
+                f"{col.true_label} か {col.false_label} を書いてください(true / false でも書けます)。",
             )
         return Literal(lowered[value.lower()], datatype=XSD.boolean)
     if col.kind == "date":

@@ -12,6 +12,7 @@ from rdflib.term import Node
 from jyuso_kb.errors import InputError
 from jyuso_kb.namespaces import PREFIXES
 from jyuso_kb.plan.workbook.cells import CellError, Terms, parse_value, split_cell, unescape_cell
+from jyuso_kb.plan.workbook.choices import Resolver
 from jyuso_kb.plan.workbook.mapping import _ABSOLUTE_IRI_RE, _PREFIX_RE, Mapping, SheetSpec, load_mapping
 from jyuso_kb.plan.workbook.sheets import (
     Location,
@@ -48,8 +49,9 @@ class _Importer:
 
     def run(self) -> tuple[Graph, WorkbookIndex]:
         known = self.mapping.sheet_names()
+        ignored = self.mapping.ignored_sheets()
         for position, name in enumerate(self.order, start=1):
-            if name not in known:
+            if name not in known and name not in ignored:
                 # the sheet's name is the user's text: named by its position instead
                 self.problems.append(
                     InputError(
@@ -63,6 +65,7 @@ class _Importer:
         if self.mapping.prefix_sheet in self.sheets:
             prefixes.update(self.read_prefixes(self.sheets[self.mapping.prefix_sheet]))
         self.terms = Terms(prefixes)
+        self.resolver = Resolver(self.mapping, self.sheets, self.terms)
         self.index.prefixes = prefixes
         for prefix, namespace in prefixes.items():
             self.graph.bind(prefix, namespace, override=True)
@@ -197,7 +200,10 @@ class _Importer:
                     continue
                 for part in split_cell(col, unescape_cell(_get(row, j))):
                     try:
-                        value = parse_value(col, part, self.terms)
+                        if col.kind == "iri" and col.has_choices():
+                            value = self.resolver.value(col, part)
+                        else:
+                            value = parse_value(col, part, self.terms)
                     except CellError as err:
                         self.problem(raw, r, header, err.message, err.hint)
                         continue

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, cast
@@ -58,6 +58,14 @@ class Column:
     readonly: bool = False
     true_token: str = "true"
     false_token: str = "false"
+    true_label: str = "true"
+    false_label: str = "false"
+    values: URIRef | None = None  # a closed vocabulary: the individuals of this class in the ontology
+    refers: tuple[str, ...] = ()  # rows of these sheets of the same workbook
+
+    def has_choices(self) -> bool:
+        """True when a cell may name its value by a Japanese label instead of an identifier."""
+        return self.kind == "boolean" or self.values is not None or bool(self.refers)
 
 
 @dataclass(frozen=True)
@@ -71,10 +79,23 @@ class SheetSpec:
     id_header: str
     sort: tuple[str, ...]
     columns: tuple[Column, ...]
+    names: tuple[str, ...] = ()  # the headers of the columns whose values name a row (for ``refers``)
+    note: str = ""
 
     @property
     def headers(self) -> list[str]:
         return [self.id_header, *(c.header for c in self.columns)]
+
+
+@dataclass(frozen=True)
+class Guide:
+    """The template's first sheet, which explains every sheet and column (never read on import)."""
+
+    name: str = ""
+    columns: tuple[str, ...] = ()
+    intro: tuple[str, ...] = ()
+    required: str = "required"
+    recommended: str = "recommended"
 
 
 @dataclass(frozen=True)
@@ -88,6 +109,21 @@ class Mapping:
     extra_sheet: str
     extra_title: str
     extra_headers: tuple[str, str, str]
+    prefix_notes: tuple[str, ...] = ()
+    prefix_note: str = ""
+    extra_notes: tuple[str, ...] = ()
+    extra_note: str = ""
+    label_properties: tuple[URIRef, ...] = ()
+    label_lang: str = "ja"
+    booleans: tuple[str, str] = ("true", "false")
+    descriptions: dict[URIRef, str] = field(default_factory=dict)
+    guide: Guide = field(default_factory=Guide)
+    choices_sheet: str = ""
+    template: dict[str, str] = field(default_factory=dict)
+
+    def ignored_sheets(self) -> set[str]:
+        """Sheets the template adds for people (the guide, the lists of choices): never read on import."""
+        return {n for n in (self.guide.name, self.choices_sheet) if n}
 
     def sheet(self, name: str) -> SheetSpec | None:
         return next((s for s in self.sheets if s.name == name), None)
@@ -112,6 +148,8 @@ def _load_mapping(path: str) -> Mapping:
         raise ValueError(f"{path}: the mapping must be a YAML mapping")
     prefixes = {str(k): str(v) for k, v in (raw.get("prefixes") or {}).items()}
     separator = str((raw.get("defaults") or {}).get("separator", "\n"))
+    booleans = raw.get("booleans") or {}
+    true_default, false_default = str(booleans.get("true", "true")), str(booleans.get("false", "false"))
 
     def iri(text: Any, where: str) -> URIRef:
         prefix, sep, local = str(text).partition(":")
@@ -149,6 +187,11 @@ def _load_mapping(path: str) -> Mapping:
                     readonly=bool(col.get("readonly", False)),
                     true_token=str(col.get("true", "true")),
                     false_token=str(col.get("false", "false")),
+                    # a column with tokens of its own (○ / ×) offers them as its choices; others the defaults
+                    true_label=str(col["true"]) if "true" in col else true_default,
+                    false_label=str(col["false"]) if "false" in col else false_default,
+                    values=iri(col["values"], where) if col.get("values") else None,
+                    refers=tuple(str(r) for r in col.get("refers") or ()),
                 )
             )
         of = tuple(str(o) for o in item.get("of") or ())
@@ -160,6 +203,8 @@ def _load_mapping(path: str) -> Mapping:
             id_header=str(item.get("id", "ID")),
             sort=tuple(str(s) for s in item.get("sort") or ()),
             columns=tuple(columns),
+            names=tuple(str(n) for n in item.get("names") or ()),
+            note=str(item.get("note", "")),
         )
         if (spec.type is None) == (not of):
             raise ValueError(f"{path}: sheet {name}: give exactly one of type and of")
@@ -170,7 +215,21 @@ def _load_mapping(path: str) -> Mapping:
             raise ValueError(f"{path}: sheet {name}: headers must be unique")
         if any(s not in spec.headers for s in spec.sort):
             raise ValueError(f"{path}: sheet {name}: sort names an unknown column")
+        if any(n not in spec.headers for n in spec.names):
+            raise ValueError(f"{path}: sheet {name}: names names an unknown column")
         sheets.append(spec)
+    entity_sheets = {s.name for s in sheets if s.type is not None}
+    for spec in sheets:
+        for col in spec.columns:
+            if (col.values is not None or col.refers) and col.kind != "iri":
+                raise ValueError(f"{path}: sheet {spec.name} column {col.header}: values and refers need kind iri")
+            if any(r not in entity_sheets for r in col.refers):
+                raise ValueError(f"{path}: sheet {spec.name} column {col.header}: refers must name entity sheets")
+    labels = raw.get("labels") or {}
+    guide = raw.get("guide_sheet") or {}
+    template = {str(k): str(v) for k, v in (raw.get("template") or {}).items()}
+    if template and ("{code}" not in template.get("namespace", "") or not _PREFIX_RE.fullmatch(template["prefix"])):
+        raise ValueError(f"{path}: template needs a prefix and a namespace with {{code}}")
     prefix_sheet = raw.get("prefix_sheet") or {}
     extra_sheet = raw.get("extra_sheet") or {}
     mapping = Mapping(
@@ -183,10 +242,29 @@ def _load_mapping(path: str) -> Mapping:
         extra_sheet=str(extra_sheet.get("name", "extra")),
         extra_title=str(extra_sheet.get("title", "その他の三つ組")),
         extra_headers=cast(tuple[str, str, str], tuple(extra_sheet.get("columns", ["主語", "述語", "目的語"]))),
+        prefix_notes=tuple(str(n) for n in prefix_sheet.get("notes") or ()),
+        prefix_note=str(prefix_sheet.get("note", "")),
+        extra_notes=tuple(str(n) for n in extra_sheet.get("notes") or ()),
+        extra_note=str(extra_sheet.get("note", "")),
+        label_properties=tuple(iri(p, "labels") for p in labels.get("properties") or ["rdfs:label"]),
+        label_lang=str(labels.get("lang", "ja")),
+        booleans=(true_default, false_default),
+        descriptions={iri(k, "descriptions"): str(v) for k, v in (raw.get("descriptions") or {}).items()},
+        guide=Guide(
+            name=str(guide.get("name", "")),
+            columns=tuple(str(c) for c in guide.get("columns") or ()),
+            intro=tuple(str(line) for line in guide.get("intro") or ()),
+            required=str(guide.get("required", "required")),
+            recommended=str(guide.get("recommended", "recommended")),
+        ),
+        choices_sheet=str((raw.get("choices_sheet") or {}).get("name", "")),
+        template=template,
     )
     names = mapping.sheet_names()
-    if len(set(names)) != len(names):
+    if len(set(names)) != len(names) or mapping.ignored_sheets() & set(names):
         raise ValueError(f"{path}: sheet names must be unique")
+    if mapping.guide.name and len(mapping.guide.columns) != 6:
+        raise ValueError(f"{path}: guide_sheet needs six columns")
     if any(len(n) > 31 or not re.fullmatch(r"[a-z][a-z0-9_]*", n) for n in names):
         raise ValueError(f"{path}: sheet names must be lower-case ASCII of at most 31 characters (an Excel limit)")
     return mapping

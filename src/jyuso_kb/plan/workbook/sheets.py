@@ -77,7 +77,8 @@ def read_csv_folder(folder: Path) -> list[RawSheet]:
         raise InputError(
             "file_not_found", "ワークブックのフォルダが見つかりません。", str(folder), "パスを確認してください。"
         )
-    names = load_mapping().sheet_names()
+    mapping = load_mapping()
+    names = mapping.sheet_names()
     files = sorted((p for p in folder.iterdir() if p.suffix.lower() == ".csv" and p.is_file()), key=lambda p: p.name)
     if not files:
         raise InputError(
@@ -88,6 +89,8 @@ def read_csv_folder(folder: Path) -> list[RawSheet]:
         )
     sheets = []
     for position, path in enumerate(files, start=1):
+        if path.stem in mapping.ignored_sheets():
+            continue  # the template's guide: for people, never read
         if path.stem not in names:
             # the file's name is the user's text: named by its position instead
             raise InputError(
@@ -165,6 +168,8 @@ def read_xlsx(path: Path) -> list[RawSheet]:
     try:
         for position, sheet in enumerate(book.worksheets, start=1):
             title = str(sheet.title)
+            if title in mapping.ignored_sheets():
+                continue  # the template's guide and lists of choices: for people, never read
             # a sheet of the workbook is named by its name; any other by its position (its name is the user's text)
             place = f"シート {title}" if title in mapping.sheet_names() else f"{position} 枚目のシート"
             if sheet.max_row > MAX_ROWS:
