@@ -59,6 +59,14 @@ def _entries_moved(plan: PlanSource, year: Callable[[int], int | None]) -> PlanS
     return PlanSource(plan.vocabulary, data, f"{plan.origin}, entries moved")
 
 
+def _written(plan: PlanSource, tmp_path: Path) -> Path:
+    """The plan's data as a folder for ``--data``."""
+    folder = tmp_path / "plan"
+    folder.mkdir()
+    plan.data.serialize(folder / "plan.ttl", format="turtle")
+    return folder
+
+
 @pytest.fixture(scope="module")
 def start_only(uozu: PlanSource) -> PlanSource:
     """The issue's example: 魚津市's schedule with the R6 (2024) column only, in a plan period of R6〜R8."""
@@ -103,9 +111,7 @@ def test_the_start_only_schedule_routes_every_programme_as_not_scheduled(
     start_only: PlanSource, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """What the warning is about, as `jyuso-kb route` prints it for a date in R7 (2025)."""
-    folder = tmp_path / "plan"
-    folder.mkdir()
-    start_only.data.serialize(folder / "plan.ttl", format="turtle")
+    folder = _written(start_only, tmp_path)
     code = cli.main(["route", "--need", "親の介護", "--as-of", "2025-10-01", "--data", str(folder)])
     out, err = capsys.readouterr()
     assert (code, err) == (0, "")
@@ -149,9 +155,7 @@ def test_check_prints_the_warning_with_its_rows_and_fix_hint(
     start_only: PlanSource, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """`jyuso-kb check` in text mode shows a warning's rows and how to fix it, as it does for errors (exit 0)."""
-    folder = tmp_path / "plan"
-    folder.mkdir()
-    start_only.data.serialize(folder / "plan.ttl", format="turtle")
+    folder = _written(start_only, tmp_path)
     code = cli.main(["check", "--data", str(folder)])
     out, err = capsys.readouterr()
     assert (code, err) == (0, "")
