@@ -1360,8 +1360,10 @@ def test_sparql_csv_escapes_leading_tab_and_carriage_return_like_the_catalog_csv
 ORIGIN = {"origin": "https://example.org"}
 
 
-def test_catalog_allows_any_origin(client: TestClient) -> None:
-    response = client.get("/v1/programs", headers=ORIGIN)
+@pytest.mark.parametrize("path", ["/v1/programs", "/v1/workbook/template?code=232068&name=春日井市"])
+def test_catalog_allows_any_origin(client: TestClient, path: str) -> None:
+    """The catalog and the blank workbook are public: another origin's page may fetch them."""
+    response = client.get(path, headers=ORIGIN)
     assert response.status_code == 200
     assert response.headers["access-control-allow-origin"] == "*"
 

@@ -31,6 +31,7 @@ CATALOG_PATHS = (
     "/v1/legal-items",
     "/v1/catalog",
     "/v1/context.jsonld",
+    "/v1/workbook/template",
     "/health",
 )
 # The Swagger UI pages (fastapi_offline): their script and style sheet come from /docs/assets, and each page has one
