@@ -7,8 +7,6 @@ from pathlib import Path
 _PACKAGED = Path(__file__).resolve().parent / "kb"
 _SOURCE_TREE = Path(__file__).resolve().parents[2]
 
-DEFAULT_MUNICIPALITY = "uozu"
-
 
 def root() -> Path:
     """The folder holding ontology/, shapes/, rules/, checks/ and data/ (inside the wheel, or the source tree)."""
@@ -31,8 +29,13 @@ def check_files() -> list[Path]:
     return sorted((root() / "checks").glob("*.rq"))
 
 
-def municipality_dir(name: str = DEFAULT_MUNICIPALITY) -> Path:
-    return root() / "data" / name
+def default_municipality() -> str:
+    """The folder under data/ of the plan served when none is given: named by data/default-municipality.txt."""
+    return (root() / "data" / "default-municipality.txt").read_text(encoding="utf-8").strip()
+
+
+def municipality_dir(name: str | None = None) -> Path:
+    return root() / "data" / (name or default_municipality())
 
 
 def jsonld_context_file() -> Path:

@@ -55,7 +55,7 @@ def load_plan(paths: Sequence[Path | str] | None = None) -> PlanSource:
     return load_with_locations(paths)[0]
 
 
-def load_embedded(name: str = resources.DEFAULT_MUNICIPALITY) -> PlanSource:
-    """A plan shipped with the package (by default the one named by resources.DEFAULT_MUNICIPALITY)."""
+def load_embedded(name: str | None = None) -> PlanSource:
+    """A plan shipped with the package (by default the one data/default-municipality.txt names)."""
     folder = resources.municipality_dir(name)
     return PlanSource(load_vocabulary(), read_files([folder]), str(folder))

@@ -35,6 +35,15 @@ def _escape(ch: str) -> str:
     return f"\\U{code:08x}"
 
 
+def _rewrite(record: logging.LogRecord, message: str) -> None:
+    """The record with ``message`` as its whole text: no arguments, exception or stack left to format."""
+    record.msg = message
+    record.args = ()
+    record.exc_info = None
+    record.exc_text = None
+    record.stack_info = None
+
+
 class WithoutExceptionDetail(logging.Filter):
     """Keeps the record but drops its exception's message and traceback, naming only the exception's type.
 
@@ -46,10 +55,7 @@ class WithoutExceptionDetail(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if record.exc_info:
             kind = record.exc_info[0].__name__ if record.exc_info[0] is not None else "unknown"
-            record.msg = f"{record.getMessage().rstrip()} ({kind}; details withheld)"
-            record.args = ()
-            record.exc_info = None
-            record.exc_text = None
+            _rewrite(record, f"{record.getMessage().rstrip()} ({kind}; details withheld)")
         record.stack_info = None
         return True
 
@@ -59,11 +65,7 @@ class WithoutMessage(logging.Filter):
     the text of an IRI or literal it cannot read, and logs the traceback of a failed conversion)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = f"{record.levelname.lower()} from {record.name} (message withheld: it can quote an upload)"
-        record.args = ()
-        record.exc_info = None
-        record.exc_text = None
-        record.stack_info = None
+        _rewrite(record, f"{record.levelname.lower()} from {record.name} (message withheld: it can quote an upload)")
         return True
 
 
