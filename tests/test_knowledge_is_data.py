@@ -45,13 +45,12 @@ from jyuso_kb.serve.settings import Settings
 ROOT = Path(resources.root())
 SRC = Path(__file__).resolve().parents[1] / "src" / "jyuso_kb"
 WEB = SRC / "serve" / "web"
+RULES = Path(__file__).resolve().parents[1] / "rules"
 UOZU = "https://w3id.org/jyuso-kb/data/uozu/"
 UOZU_CHAPTERS = {"programs": "4.", "departments": "7.", "meetings": "5.", "matrix": "7.", "schedule": "6."}
 KASOU_CHAPTERS = {"programs": "3.", "departments": "6.", "meetings": "4.", "matrix": "6.", "schedule": "5."}
 CHECK = "property-object-and-datatype"
-RULE_HEAD = (
-    "# id: {id}\n# name: テスト\n# intent: テスト用\n# section: 1.\n# legal: 社会福祉法第106条の4\n# example: なし\n"
-)
+RULE_HEAD = "# id: {id}\n# name: テスト\n# intent: テスト用\n# section-of: jy:ImplementingProgram\n# legal: 社会福祉法第106条の4\n# example: なし\n"
 PREFIXES = (
     "PREFIX jy: <https://w3id.org/jyuso-kb/ontology#>\n"
     "PREFIX need: <https://w3id.org/jyuso-kb/needs/>\n"
@@ -116,6 +115,27 @@ def test_the_api_gives_each_list_the_plan_s_own_section(kasou: PlanSource) -> No
     assert sections and sections <= numbers and "7." not in numbers, sections
 
 
+def test_each_rule_cites_the_section_of_the_plan_it_answers_for(api: TestClient, kasou_api: TestClient) -> None:
+    """A rule's header names what it reads; the section it cites is the one each plan's data gives those facts."""
+    ours = {r["id"]: r["section"] for r in api.get("/v1/rules").json()["rules"]}
+    theirs = {r["id"]: r["section"] for r in kasou_api.get("/v1/rules").json()["rules"]}
+    assert ours["duty-covers-need"] == "7. 庁内連携体制"
+    assert theirs["duty-covers-need"] == "6. 庁内連携体制"
+    assert ours["schedule-operating"] == "6. 今後のスケジュール"
+    assert theirs["schedule-operating"] == "5. 今後のスケジュール"
+    assert ours["meeting-without-consent"] == "5.(2) 重層的支援会議・支援会議"
+    assert theirs["meeting-without-consent"] == "4.(1) 会議体"
+    assert ours["multi-agency-unserved"] == "3.(2) 現状・課題及び方向性、4.(1) 相談支援"
+    assert ours["scheme-fields"] == theirs["scheme-fields"] == ""  # it reads the law's structure, not the plan
+
+
+def test_no_rule_header_cites_a_section_number() -> None:
+    for path in sorted(RULES.glob("*.rq")):
+        head = [line for line in path.read_text(encoding="utf-8").splitlines() if line.startswith("# section")]
+        assert len(head) == 1 and head[0].startswith("# section-of: "), path.name
+        assert not re.search(r"\d+\.", head[0]), path.name
+
+
 def test_the_web_page_writes_no_section_number() -> None:
     code = "\n".join(p.read_text(encoding="utf-8") for p in sorted(WEB.glob("*.js")))
     assert re.findall(r"計画\s*\d", code) == []
@@ -163,7 +183,7 @@ def test_no_consent_label_is_written_in_code() -> None:
 
 
 def test_the_page_offers_the_consent_states_of_the_ontology(api: TestClient, routing_ttl: Graph) -> None:
-    consent = api.get("/web/rules.json").json()["consent"]
+    consent = api.get("/v1/rules").json()["consent"]
     assert consent == [{"value": code, "label": label(routing_ttl, iri)} for iri, code in vocabulary.CONSENT.items()]
 
 

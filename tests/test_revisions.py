@@ -195,11 +195,11 @@ def test_audit_log_records_who_when_hash_and_nothing_else(client: TestClient, uo
     auth = {"authorization": f"Bearer {POLICY}", "content-type": "text/turtle"}
     client.post("/v1/route", json={"needs": ["CANARY-audit-need"]})
     client.post("/v1/revisions", content=_turtle(_variant(uozu, cell_on="cell-zeimu-participation")), headers=auth)
-    entries = Store(tmp_path / "store").audit()
+    entries = Store(tmp_path / "store" / "162043").audit()
     assert [e["event"] for e in entries] == ["publish", "activate"]
     assert set(entries[0]) == {"time", "event", "revision", "sha256", "author"}
     assert all(e["author"] == "政策担当" for e in entries)
-    assert "CANARY" not in (tmp_path / "store" / "audit.log").read_text("utf-8")
+    assert "CANARY" not in (tmp_path / "store" / "162043" / "audit.log").read_text("utf-8")
 
 
 @pytest.mark.slow

@@ -64,7 +64,7 @@ def test_reasoning_leaves_the_input_unchanged(uozu: PlanSource) -> None:
 def test_each_rule_file_has_a_full_header(path: Path) -> None:
     rule = reasoning.load_rule(path)
     assert rule.id == path.stem
-    assert rule.name and rule.intent and rule.section and rule.legal and rule.example
+    assert rule.name and rule.intent and rule.section_of and rule.legal and rule.example
 
 
 def test_a_rule_without_header_is_refused(tmp_path: Path) -> None:
@@ -78,7 +78,7 @@ def test_a_new_rule_file_needs_no_python_change(tmp_path: Path, uozu: PlanSource
     """A rule added as a file is run and cited like the shipped ones."""
     rule = tmp_path / "extra-hint.rq"
     rule.write_text(
-        "# id: extra-hint\n# name: テスト\n# intent: テスト用\n# section: 7.\n# legal: なし\n# example: なし\n"
+        "# id: extra-hint\n# name: テスト\n# intent: テスト用\n# section-of: jy:CollaborationCell\n# legal: なし\n# example: なし\n"
         "PREFIX jy: <https://w3id.org/jyuso-kb/ontology#>\n"
         'CONSTRUCT { ?d jy:note "テスト"@ja } WHERE { ?d a jy:Department }\n',
         "utf-8",

@@ -502,7 +502,7 @@ def test_string_doublings_past_the_worker_memory_limit_get_422(
     settings = Settings(sparql_memory=memory) if memory is not None else Settings()
     me = os.getpid()
     with TestClient(create_app(settings, plan=uozu)) as client:
-        pool: SparqlPool = client.app.state.sparql  # type: ignore[attr-defined]
+        pool: SparqlPool = client.app.state.tenants.default.sparql  # type: ignore[attr-defined]
         _label(client)
         before = pool.pids()
         for pid in before:  # the limit is this process' size at fork time plus the allowance

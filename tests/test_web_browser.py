@@ -151,7 +151,7 @@ def test_page_is_served_same_origin_only(server: RealServer) -> None:
             assert response.status_code == 200, asset
             assert "javascript" in response.headers["content-type"], asset
         assert client.get("/web/style.css").headers["content-type"].startswith("text/css")
-        rules = client.get("/web/rules.json").json()["rules"]
+        rules = client.get("/v1/rules").json()["rules"]
         assert {"entry-by-field", "meeting-with-consent"} <= {r["id"] for r in rules}
         assert all(re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", r["name"]) for r in rules), "rule names in Japanese"
     sources = {p.name: p.read_text(encoding="utf-8") for p in WEB.iterdir() if p.suffix in (".js", ".css", ".html")}

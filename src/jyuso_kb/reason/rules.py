@@ -1,6 +1,6 @@
 """Rules to a fixpoint: every rules/*.rq (SPARQL CONSTRUCT) runs over the plan until nothing new follows.
 
-Each rule file starts with comment headers (id, intent, section, legal, example, explain, and for rules that
+Each rule file starts with comment headers (id, intent, section-of, legal, example, explain, and for rules that
 recommend departments who-handles-weight); they become ``jy:Rule`` nodes in the result so that answers can cite the
 rule. The input graph is never changed.
 """
@@ -32,7 +32,7 @@ class Rule:
     id: str
     name: str
     intent: str
-    section: str
+    section_of: str  # what the rule reads, whose plan section it cites in each plan (formats/sections.py)
     legal: str
     example: str
     explain: str
@@ -50,7 +50,6 @@ class Rule:
             "id": self.id,
             "name": self.name,
             "intent": self.intent,
-            "section": self.section,
             "legal": self.legal,
             "example": self.example,
         }
@@ -63,7 +62,7 @@ class RuleError(ValueError):
 def load_rule(path: FilePath) -> Rule:
     text = path.read_text(encoding="utf-8")
     head = read_headers(text)
-    missing = [k for k in ("id", "name", "intent", "section", "legal", "example") if not head.get(k)]
+    missing = [k for k in ("id", "name", "intent", "section-of", "legal", "example") if not head.get(k)]
     if missing:
         raise RuleError(f"{path.name}: header lacks {', '.join(missing)}")
     if head["id"] != path.stem:
@@ -81,7 +80,7 @@ def load_rule(path: FilePath) -> Rule:
         id=head["id"],
         name=head["name"],
         intent=head["intent"],
-        section=head["section"],
+        section_of=head["section-of"],
         legal=head["legal"],
         example=head["example"],
         explain=head.get("explain", ""),

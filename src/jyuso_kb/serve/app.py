@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import gc
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
@@ -25,54 +25,56 @@ from jyuso_kb import __version__
 from jyuso_kb.check import quality
 from jyuso_kb.check import shacl as validation
 from jyuso_kb.errors import InputError
-from jyuso_kb.plan.load import load_plan
+from jyuso_kb.plan.municipalities import MunicipalPlan, load_plans, municipality_of
 from jyuso_kb.plan.source import PlanSource
-from jyuso_kb.serve import catalog_endpoints, revision_endpoints, routing_endpoints, sparql_endpoints, validate_endpoint
+from jyuso_kb.serve import (
+    catalog_endpoints,
+    municipality_endpoints,
+    revision_endpoints,
+    routing_endpoints,
+    sparql_endpoints,
+    validate_endpoint,
+)
 from jyuso_kb.serve.bounded import Jobs
 from jyuso_kb.serve.errors import STATUS_MESSAGES, error, invalid
 from jyuso_kb.serve.executors import Executors
 from jyuso_kb.serve.guard import Guard
-from jyuso_kb.serve.lifecycle import follow_store
+from jyuso_kb.serve.lifecycle import follow_stores
 from jyuso_kb.serve.logsafety import printable
 from jyuso_kb.serve.routing_endpoints import document_route, route_endpoint
 from jyuso_kb.serve.settings import Settings
-from jyuso_kb.serve.snapshot import build_snapshot
-from jyuso_kb.serve.sparql_pool import SparqlPool
+from jyuso_kb.serve.tenants import default_code, open_tenants
 from jyuso_kb.serve.uploads import UploadError
 from jyuso_kb.serve.webpage import mount_web
-from jyuso_kb.store.revisions import Store
 from jyuso_kb.store.tokens import Tokens
 
 
-def create_app(settings: Settings | None = None, plan: PlanSource | None = None) -> FastAPI:
-    """The app. The plan is loaded, reasoned and indexed at startup; SPARQL workers are forked then."""
+def create_app(
+    settings: Settings | None = None, plan: PlanSource | None = None, plans: Sequence[PlanSource] = ()
+) -> FastAPI:
+    """The app. Each plan is loaded, reasoned and indexed at startup; SPARQL workers are forked then. ``plan`` or
+    ``plans`` (already loaded) replace ``settings.data``; each plan is one municipality's."""
     config = settings or Settings.from_env()
+    given = [*([plan] if plan is not None else []), *plans]
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        store = Store(config.store) if config.store else None
-        source = plan or load_plan(config.data)
-        active = store.active_id() if store else None
-        if store is not None and active is not None:
-            source = PlanSource(source.vocabulary, store.data(active), f"revision {active}")
-        snapshot = build_snapshot(source, active)
+        loaded = [MunicipalPlan(municipality_of(p.data, p.origin), p) for p in given] or load_plans(config.data)
+        tenants = open_tenants(
+            loaded, config.store, default_code(loaded, config.default_municipality), config.sparql_limits()
+        )
         quality.checks()
         validation.shapes_graph()
-        app.state.snapshot = snapshot
-        app.state.store = store
+        app.state.tenants = tenants
         app.state.tokens = Tokens.load(config.tokens_file)
-        app.state.publish_lock = asyncio.Lock()
         app.state.executors = Executors.start()
         app.state.jobs = Jobs(config.upload_limits())
-        pool = SparqlPool(snapshot.merged, config.sparql_limits())
-        pool.start()
-        app.state.sparql = pool
         # The plan's graphs and indexes live as long as the process: keep the cyclic GC from walking them on
         # every full collection (a full walk stalled requests for 100–400 ms under load).
         gc.collect()
         gc.freeze()
         gc.set_threshold(50_000, 50, 1000)
-        follower = asyncio.create_task(follow_store(app, store, config.store_poll)) if store is not None else None
+        follower = asyncio.create_task(follow_stores(app, config.store_poll)) if config.store is not None else None
         try:
             yield
         finally:
@@ -80,7 +82,8 @@ def create_app(settings: Settings | None = None, plan: PlanSource | None = None)
                 follower.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await follower
-            app.state.sparql.close()
+            for tenant in tenants:
+                tenant.sparql.close()
             app.state.jobs.close()
             app.state.executors.close()
 
@@ -129,6 +132,7 @@ def create_app(settings: Settings | None = None, plan: PlanSource | None = None)
             {"x-content-type-options": "nosniff"},  # answered outside the Guard, which adds it everywhere else
         )
 
+    municipality_endpoints.add_routes(app)
     catalog_endpoints.add_routes(app)
     routing_endpoints.add_routes(app)
     sparql_endpoints.add_routes(app)
@@ -136,6 +140,7 @@ def create_app(settings: Settings | None = None, plan: PlanSource | None = None)
     mount_web(app)
     revision_endpoints.add_routes(app)
     document_route(app)
+    municipality_endpoints.document_scoped_paths(app)
     return app
 
 

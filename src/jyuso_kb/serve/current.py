@@ -1,14 +1,22 @@
-"""The snapshot a request reads."""
+"""The municipality and snapshot a request reads."""
 
 from __future__ import annotations
 
 from fastapi import Request
 
 from jyuso_kb.serve.snapshot import Snapshot
+from jyuso_kb.serve.tenants import Tenant
+
+
+def tenant_of(request: Request) -> Tenant:
+    """The municipality this request is for: the one its path names, else the default (the Guard pins it)."""
+    pinned = request.scope.get("state", {}).get("tenant")
+    tenant: Tenant = pinned if pinned is not None else request.app.state.tenants.default
+    return tenant
 
 
 def snapshot_of(request: Request) -> Snapshot:
     """The snapshot this request started with (the Guard pins it), so a swap mid-request cannot mix revisions."""
     pinned = request.scope.get("state", {}).get("snapshot")
-    snap: Snapshot = pinned if pinned is not None else request.app.state.snapshot
+    snap: Snapshot = pinned if pinned is not None else tenant_of(request).snapshot
     return snap

@@ -14,9 +14,10 @@ from fastapi.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from jyuso_kb import __version__
-from jyuso_kb.serve.errors import error
+from jyuso_kb.serve.errors import error, not_found
 from jyuso_kb.serve.logsafety import printable
 from jyuso_kb.serve.snapshot import Snapshot
+from jyuso_kb.serve.tenants import Tenants, scoped
 
 ACCESS_LOG = logging.getLogger("jyuso_kb.access")
 MAX_QUERY_STRING = 4096
@@ -72,11 +73,21 @@ class Guard:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        path: str = scope["path"]
+        asked: str = scope["path"]  # as the client wrote it (the access log's path)
         status_box = {"status": 0}
-        snapshot: Snapshot | None = getattr(scope["app"].state, "snapshot", None) if "app" in scope else None
-        if snapshot is not None:
-            scope.setdefault("state", {})["snapshot"] = snapshot
+        tenants: Tenants | None = getattr(scope["app"].state, "tenants", None) if "app" in scope else None
+        within = scoped(asked)
+        tenant = None
+        if tenants is not None:
+            tenant = tenants.get(within[0]) if within is not None else tenants.default
+        if within is not None and tenant is not None:
+            scope = {**scope, "path": within[1], "raw_path": within[1].encode()}
+        path: str = scope["path"]
+        snapshot: Snapshot | None = tenant.snapshot if tenant is not None else None
+        if tenant is not None:
+            state = scope.setdefault("state", {})
+            state["tenant"] = tenant
+            state["snapshot"] = snapshot
         held: list[Message] = []  # a /docs page's start and body, until the body is complete
 
         async def send_wrapped(message: Message) -> None:
@@ -86,6 +97,7 @@ class Guard:
                 if snapshot is not None:
                     headers.append((b"x-plan-revision", snapshot.revision.encode()))
                     headers.append((b"x-plan-adopted", snapshot.adopted.encode()))
+                    headers.append((b"x-municipality-code", snapshot.municipality.code.encode()))
                 headers.append((b"x-jyuso-kb-version", __version__.encode()))
                 if path.startswith(PRIVATE_PATHS):
                     headers.append((b"cache-control", b"no-store"))
@@ -107,6 +119,9 @@ class Guard:
             await send(message)
 
         try:
+            if within is not None and tenants is not None and tenant is None:
+                await not_found("市町村", "path", "/v1/municipalities")(scope, receive, send_wrapped)
+                return
             if len(scope.get("query_string", b"")) > MAX_QUERY_STRING:
                 await error(
                     414, "query_too_long", "URL の問い合わせ文字列が長すぎます。", "query", "POST で送ってください。"
@@ -132,7 +147,7 @@ class Guard:
             status = status_box["status"] or (500 if sys.exc_info()[0] is not None else 0)
             elapsed = (time.perf_counter() - started) * 1000
             # The path is the client's text, percent-decoded: escaped, so that it cannot forge a line or a field.
-            ACCESS_LOG.info("%s %s %s %.1fms", printable(scope["method"]), printable(path), status, elapsed)
+            ACCESS_LOG.info("%s %s %s %.1fms", printable(scope["method"]), printable(asked), status, elapsed)
 
     async def _read(self, receive: Receive) -> tuple[bytes, bool]:
         chunks: list[bytes] = []

@@ -11,10 +11,11 @@ from fastapi.responses import JSONResponse, Response
 
 from jyuso_kb.plan.source import PlanSource
 from jyuso_kb.serve.bounded import Jobs, client_gone
-from jyuso_kb.serve.current import snapshot_of
+from jyuso_kb.serve.current import snapshot_of, tenant_of
 from jyuso_kb.serve.errors import ERRORS, UPLOAD_ERRORS, ErrorResponse, error, not_found
-from jyuso_kb.serve.executors import run_in
+from jyuso_kb.serve.executors import Executors, run_in
 from jyuso_kb.serve.lifecycle import swap
+from jyuso_kb.serve.snapshot import Snapshot
 from jyuso_kb.serve.upload_jobs import diff_job, publish_job, stored_diff_job, trial_load_job
 from jyuso_kb.serve.uploads import check_type
 from jyuso_kb.store.revisions import Store
@@ -30,7 +31,7 @@ def add_routes(app: FastAPI) -> None:
         tokens: Tokens = request.app.state.tokens
         if header is not None and tokens.identify(header) is None:
             return _unauthorized("有効なトークンが必要です(トークンなしでも作成者と注記を除いた一覧は見られます)。")
-        store: Store | None = request.app.state.store
+        store: Store | None = tenant_of(request).store
         snap = snapshot_of(request)
         history = await run_in(request.app.state.executors.store, store.history) if store else []
         rows = [r.as_dict() if header is not None else r.public_dict() for r in history]
@@ -60,7 +61,7 @@ def add_routes(app: FastAPI) -> None:
         principal = _policy(request)
         if isinstance(principal, Response):
             return principal
-        store: Store | None = request.app.state.store
+        store: Store | None = tenant_of(request).store
         if store is None:
             return error(
                 409,
@@ -87,12 +88,16 @@ def add_routes(app: FastAPI) -> None:
                 },
                 status_code=422,
             )
-        async with request.app.state.publish_lock:
-            revision = await run_in(
-                request.app.state.executors.store, store.publish_canonical, payload, principal.name, note, True
+        if result["municipality"]["code"] != snap.municipality.code:
+            return _other_municipality(result["municipality"], snap)
+        tenant = tenant_of(request)
+        executors: Executors = request.app.state.executors
+        async with tenant.publish_lock:
+            revision = await run_in(executors.store, store.publish_canonical, payload, principal.name, note, True)
+            data = await run_in(executors.store, store.data, revision.id)
+            await swap(
+                executors, tenant, PlanSource(snap.plan.vocabulary, data, f"revision {revision.id}"), revision.id
             )
-            data = await run_in(request.app.state.executors.store, store.data, revision.id)
-            await swap(request.app, PlanSource(snap.plan.vocabulary, data, f"revision {revision.id}"), revision.id)
         return JSONResponse(
             {"revision": revision.as_dict(), "active": revision.id, "diff": result["diff"]}, status_code=201
         )
@@ -106,16 +111,20 @@ def add_routes(app: FastAPI) -> None:
         principal = _policy(request)
         if isinstance(principal, Response):
             return principal
-        store: Store | None = request.app.state.store
+        store: Store | None = tenant_of(request).store
         if store is None or store.get(revision_id) is None:
             return not_found("版", "revision_id", "/v1/revisions")
         snap = snapshot_of(request)
         jobs: Jobs = request.app.state.jobs
         await jobs.run(partial(trial_load_job, store, revision_id, snap), partial(client_gone, request.receive))
-        async with request.app.state.publish_lock:
-            revision = await run_in(request.app.state.executors.store, store.activate, revision_id, principal.name)
-            data = await run_in(request.app.state.executors.store, store.data, revision.id)
-            await swap(request.app, PlanSource(snap.plan.vocabulary, data, f"revision {revision.id}"), revision.id)
+        tenant = tenant_of(request)
+        executors: Executors = request.app.state.executors
+        async with tenant.publish_lock:
+            revision = await run_in(executors.store, store.activate, revision_id, principal.name)
+            data = await run_in(executors.store, store.data, revision.id)
+            await swap(
+                executors, tenant, PlanSource(snap.plan.vocabulary, data, f"revision {revision.id}"), revision.id
+            )
         return JSONResponse({"revision": revision.as_dict(), "active": revision.id})
 
     @app.post(
@@ -140,7 +149,7 @@ def add_routes(app: FastAPI) -> None:
     )
     async def revisions_diff(request: Request) -> Response:
         snap = snapshot_of(request)
-        store: Store | None = request.app.state.store
+        store: Store | None = tenant_of(request).store
         media = request.headers.get("content-type", "").split(";")[0].strip().lower()
         body = await request.body()
         if media == "application/json":
@@ -199,7 +208,30 @@ def _policy(request: Request) -> Principal | Response:
             "Authorization",
             "政策担当(policy)のトークンを使ってください。",
         )
+    municipality = snapshot_of(request).municipality
+    if not principal.allows(municipality.code):
+        return error(
+            403,
+            "forbidden",
+            f"このトークンでは{municipality.name}の計画を公開・切り替えできません。",
+            "Authorization",
+            "その市町村を受け持つ政策担当のトークンを使ってください。",
+        )
     return principal
+
+
+def _other_municipality(uploaded: dict[str, str], snap: Snapshot) -> Response:
+    target = snap.municipality
+    return error(
+        422,
+        "other_municipality",
+        f"送られた計画は{uploaded['name'] or '別の市町村'}(全国地方公共団体コード {uploaded['code'] or 'なし'})の計画で、"
+        f"{target.name}({target.code})の計画ではありません。",
+        "body",
+        f"/v1/municipalities/{uploaded['code']}/revisions に送るか、{target.name}の計画を送ってください。"
+        if uploaded["code"]
+        else "計画に市町村の全国地方公共団体コードを書いてください。",
+    )
 
 
 def _unauthorized(message: str) -> Response:

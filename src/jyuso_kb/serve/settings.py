@@ -15,7 +15,8 @@ from jyuso_kb.serve.uploads import MAX_BODY
 class Settings:
     """Read from the environment when the app is created (never at import)."""
 
-    data: tuple[Path, ...] = ()
+    data: tuple[Path, ...] = ()  # each one municipality's plan, or a folder of such plans (none: the embedded plan)
+    default_municipality: str = ""  # the code the unscoped paths answer for (none: the first plan)
     sparql_workers: int = 2
     sparql_timeout: float = 5.0
     sparql_row_cap: int = 10_000
@@ -41,6 +42,7 @@ class Settings:
             store=Path(store) if store else None,
             tokens_file=Path(tokens) if tokens else None,
             data=tuple(Path(p) for p in data.split(os.pathsep) if p),
+            default_municipality=env("JYUSO_KB_DEFAULT_MUNICIPALITY", "").strip(),
             sparql_workers=int(env("JYUSO_KB_SPARQL_WORKERS", "2")),
             sparql_timeout=float(env("JYUSO_KB_SPARQL_TIMEOUT", "5")),
             sparql_row_cap=int(env("JYUSO_KB_SPARQL_ROW_CAP", "10000")),

@@ -11,8 +11,10 @@ from typing import Any
 from rdflib import Graph
 
 from jyuso_kb.formats import catalog, export, views
+from jyuso_kb.formats.sections import rule_summaries
 from jyuso_kb.index import routing as routing_index
 from jyuso_kb.index.routing import RoutingIndex
+from jyuso_kb.plan.municipalities import Municipality, municipality_of, plan_summary
 from jyuso_kb.plan.source import PlanSource
 from jyuso_kb.store.revisions import canonical, content_id
 
@@ -20,6 +22,8 @@ from jyuso_kb.store.revisions import canonical, content_id
 @dataclass(frozen=True)
 class Snapshot:
     plan: PlanSource
+    municipality: Municipality
+    summary: dict[str, Any]  # the plan's title, adoption and period (GET /v1/municipalities)
     merged: Graph
     index: RoutingIndex
     revision: str
@@ -32,9 +36,14 @@ class Snapshot:
     legal_items: tuple[dict[str, Any], ...]
     needs: tuple[dict[str, Any], ...]
     chapters: dict[str, str]  # the plan chapter each catalog list comes from ("programs" → "4." …)
+    rules: tuple[dict[str, Any], ...]  # the routing rules, each with the section of this plan it cites
     turtle: bytes
     jsonld: bytes
     csv: bytes
+
+    def listing(self) -> dict[str, Any]:
+        """This municipality in ``GET /v1/municipalities``."""
+        return {**self.municipality.as_dict(), **self.summary, "revision": self.revision}
 
     def program(self, ident: str) -> dict[str, Any] | None:
         return next((p for p in self.programs if p["id"] == ident), None)
@@ -58,6 +67,8 @@ def build_snapshot(plan: PlanSource, revision: str | None = None) -> Snapshot:
     index = routing_index.index_of(merged)  # the merged graph is built once, not again for the index
     return Snapshot(
         plan=plan,
+        municipality=municipality_of(plan.data, plan.origin),
+        summary=plan_summary(merged),
         merged=merged,
         index=index,
         revision=revision or revision_of(plan.data),
@@ -70,6 +81,7 @@ def build_snapshot(plan: PlanSource, revision: str | None = None) -> Snapshot:
         legal_items=tuple(views.legal_items(merged)),
         needs=tuple(views.needs(merged)),
         chapters=views.chapters(merged),
+        rules=rule_summaries(merged),
         turtle=export.to_turtle(plan.data).encode(),
         jsonld=export.to_jsonld(plan.data).encode(),
         csv=export.to_csv(merged).encode(),

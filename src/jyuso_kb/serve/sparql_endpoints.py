@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import FastAPI, Query, Request
 from fastapi.responses import Response
 
+from jyuso_kb.serve.current import tenant_of
 from jyuso_kb.serve.errors import ERRORS, ErrorResponse, error
 from jyuso_kb.serve.guard import MAX_QUERY_STRING
 from jyuso_kb.serve.negotiate import negotiate
@@ -105,9 +106,10 @@ async def _sparql(request: Request, text: str) -> Response:
         negotiate(request.headers.get("accept", ""), {**{k: k for k in SELECT_TYPES}, **{k: k for k in GRAPH_TYPES}})
         or ""
     )
-    pool: SparqlPool = request.app.state.sparql
+    tenant = tenant_of(request)
+    pool: SparqlPool = tenant.sparql
     try:
-        outcome = await run_current(lambda: request.app.state.sparql, text, accept)
+        outcome = await run_current(lambda: tenant.sparql, text, accept)
     except PoolBusy:
         return error(
             503,

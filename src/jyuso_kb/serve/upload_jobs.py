@@ -11,7 +11,9 @@ from typing import Any
 from rdflib import Graph
 
 from jyuso_kb.check.validation import validate
+from jyuso_kb.errors import InputError
 from jyuso_kb.formats.diff import render_text, semantic_diff
+from jyuso_kb.plan.municipalities import municipality_of
 from jyuso_kb.plan.source import PlanSource
 from jyuso_kb.serve.snapshot import Snapshot, build_snapshot
 from jyuso_kb.serve.uploads import parse_with_locations, precheck, where_in_workbook
@@ -30,6 +32,7 @@ def _report(body: bytes, kind: str, snap: Snapshot, scratch: Path) -> tuple[dict
         "findings": [f.as_dict() for f in findings],
         "checks": [r.as_dict() for r in result.failed_checks],
         "revision": content_id(payload)[0],
+        "municipality": _municipality(uploaded),
         "active_revision": snap.revision,
         "diff": semantic_diff(snap.plan.data, uploaded, snap.plan.vocabulary),
     }
@@ -69,6 +72,14 @@ def stored_diff_job(
 def trial_load_job(store: Store, ident: str, snap: Snapshot, scratch: Path) -> None:
     """Load a stored revision and build its snapshot once, to know the server's own load finishes in bounds."""
     build_snapshot(PlanSource(snap.plan.vocabulary, store.data(ident), f"revision {ident}"), ident)
+
+
+def _municipality(data: Graph) -> dict[str, str]:
+    """Whose plan was sent: its code and name ("" when it names no municipality, or several)."""
+    try:
+        return municipality_of(data).as_dict()
+    except InputError:
+        return {"code": "", "name": "", "name_en": "", "prefecture": ""}
 
 
 def _stored(store: Store | None, ident: str) -> Graph:

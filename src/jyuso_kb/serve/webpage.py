@@ -4,23 +4,20 @@ Plain static files (ES modules, CSS; no build step, nothing fetched from other o
 API. A strict Content-Security-Policy lets the browser itself refuse anything else. Nothing about a household is
 stored: the page keeps a routing result in memory only and posts needs in request bodies, never in URLs.
 
-``/web/rules.json`` gives each routing rule its short Japanese name and intent (the ``# name:`` and ``# intent:``
-headers of rules/*.rq), so that the page can explain a "why" in plain words, and the consent states with their
-labels in the ontology (``consent``: the choices of the form; an answer carries its own ``consent_label``).
+The page explains a "why" with ``GET /v1/rules`` (each rule's Japanese name, intent and the section of the chosen
+municipality's plan it cites) and offers the consent states with their labels in the ontology. It answers for the
+municipality chosen on the page (``?municipality=CODE``, remembered in the browser): every API path it calls is then
+``/v1/municipalities/CODE/…``.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
-from fastapi import FastAPI, Request
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi import FastAPI
+from fastapi.responses import FileResponse
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
-from jyuso_kb.reason import rules as reasoning
-from jyuso_kb.serve.current import snapshot_of
 
 WEB_DIR = Path(__file__).resolve().parent / "web"
 
@@ -55,11 +52,6 @@ class _Headers:
         await self.app(scope, receive, send_with_headers)
 
 
-def rules_summary() -> dict[str, Any]:
-    """Every routing rule: id, short Japanese name, intent, plan section and legal item (from the rule headers)."""
-    return {"rules": [rule.summary() for rule in reasoning.rules()]}
-
-
 def mount_web(app: FastAPI) -> None:
     """Serve the page at ``/`` and its static assets under ``/web/``."""
     index = WEB_DIR / "index.html"
@@ -67,11 +59,5 @@ def mount_web(app: FastAPI) -> None:
     @app.api_route("/", methods=["GET", "HEAD"], include_in_schema=False)
     async def page() -> FileResponse:
         return FileResponse(index, media_type="text/html; charset=utf-8", headers=SECURITY_HEADERS)
-
-    @app.get("/web/rules.json", include_in_schema=False)
-    async def rules(request: Request) -> JSONResponse:
-        labels = snapshot_of(request).index.consent_labels
-        consent = [{"value": value, "label": text} for value, text in labels.items()]
-        return JSONResponse({**rules_summary(), "consent": consent}, headers=SECURITY_HEADERS)
 
     app.mount("/web", _Headers(StaticFiles(directory=WEB_DIR)), name="web")

@@ -3,7 +3,10 @@
 File format (path in JYUSO_KB_TOKENS_FILE)::
 
     {"tokens": [{"name": "政策担当 山田", "role": "policy", "sha256": "<hex of the token>"},
+                {"name": "政策担当 田中", "role": "policy", "sha256": "<hex>", "municipalities": ["162043"]},
                 {"name": "窓口 佐藤", "role": "staff", "sha256": "<hex>"}]}
+
+``municipalities`` limits a token to the municipalities of these 全国地方公共団体コード (without it: every one).
 """
 
 from __future__ import annotations
@@ -19,6 +22,10 @@ from pathlib import Path
 class Principal:
     name: str
     role: str
+    municipalities: tuple[str, ...] = ()  # the codes it may act for; empty: every municipality
+
+    def allows(self, code: str) -> bool:
+        return not self.municipalities or code in self.municipalities
 
 
 @dataclass(frozen=True)
@@ -34,7 +41,9 @@ class Tokens:
         for item in data.get("tokens", []):
             digest = str(item.get("sha256", "")).lower()
             if len(digest) == 64:
-                entries.append((digest, Principal(str(item.get("name", "")), str(item.get("role", "")))))
+                limited = item.get("municipalities") or []
+                codes = tuple(str(c) for c in limited) if isinstance(limited, list) else (str(limited),)
+                entries.append((digest, Principal(str(item.get("name", "")), str(item.get("role", "")), codes)))
         return cls(tuple(entries))
 
     def identify(self, authorization: str | None) -> Principal | None:

@@ -9,7 +9,7 @@ let consentStates = [];
 
 /** Loads the rule names, the consent states and the thesaurus labels once (all public catalog data). */
 export async function loadWhyContext() {
-  const [rules, needs] = await Promise.all([catalog("/web/rules.json"), catalog("/v1/needs")]);
+  const [rules, needs] = await Promise.all([catalog("/v1/rules"), catalog("/v1/needs")]);
   rulesById = new Map(rules.rules.map((r) => [r.id, r]));
   consentStates = rules.consent || [];
   needLabels = new Map(needs.needs.map((n) => [n.id, n.label]));
