@@ -29,7 +29,12 @@ def bind_prefixes(graph: Graph) -> Graph:
     graph's namespace manager (no triple changes) and return it."""
     for prefix, namespace in PREFIXES.items():
         graph.bind(prefix, namespace, override=True)
-    names = {m.group(1) for s in graph.subjects(unique=True) if isinstance(s, URIRef) and (m := _DATA_NAME.match(s))}
-    for name in sorted(names):
-        graph.bind(name, f"{DATA}{name}/", override=False)
+    for name, namespace in data_prefixes(graph).items():
+        graph.bind(name, namespace, override=False)
     return graph
+
+
+def data_prefixes(graph: Graph) -> dict[str, str]:
+    """``{"<name>": ".../data/<name>/"}`` for each municipality's data namespace the graph's subjects use."""
+    names = {m.group(1) for s in graph.subjects(unique=True) if isinstance(s, URIRef) and (m := _DATA_NAME.match(s))}
+    return {name: f"{DATA}{name}/" for name in sorted(names) if name not in PREFIXES}

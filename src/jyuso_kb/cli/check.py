@@ -13,10 +13,9 @@ from jyuso_kb.check import owl as consistency
 from jyuso_kb.check import quality
 from jyuso_kb.check import shacl as validation
 from jyuso_kb.check.verdict import blocking, conforms
-from jyuso_kb.cli.common import EXIT_NOT_CONFORMING, EXIT_OK, dump, render_check
+from jyuso_kb.cli.common import EXIT_NOT_CONFORMING, EXIT_OK, add_plan_arguments, dump, plan_of, render_check
 from jyuso_kb.errors import InputError
 from jyuso_kb.namespaces import JY
-from jyuso_kb.plan.load import load_plan
 from jyuso_kb.plan.terms import label
 from jyuso_kb.reason.rules import reason
 
@@ -37,7 +36,7 @@ COUNTED = (
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    plan = load_plan(args.data)
+    plan = plan_of(args)
     merged = plan.merged()
     report = validation.validate(plan)
     checks = quality.run(reason(merged).graph)  # over what the rules derive too
@@ -91,5 +90,5 @@ def counts(graph: Any) -> dict[str, int]:
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("check", help="すべての品質チェック(SHACL、OWL 一貫性、完全性)")
     p.add_argument("--json", action="store_true")
-    p.add_argument("--data", nargs="+")
+    add_plan_arguments(p)
     p.set_defaults(func=cmd_check)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from pathlib import Path
@@ -9,6 +10,10 @@ from typing import Any
 
 from jyuso_kb.check import quality
 from jyuso_kb.errors import InputError
+from jyuso_kb.namespaces import JY
+from jyuso_kb.plan.load import load_plan
+from jyuso_kb.plan.municipalities import choose, load_plans
+from jyuso_kb.plan.source import PlanSource
 
 EXIT_OK, EXIT_NOT_CONFORMING, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -31,3 +36,34 @@ def render_check(result: quality.CheckResult) -> str:
 def unwritable(path: Path) -> InputError:
     """The error for an output file or folder that cannot be written (exit 2)."""
     return InputError("unwritable", "書き出せません。", str(path), "フォルダの有無と書き込み権限を確認してください。")
+
+
+DATA_HELP = "計画のファイルまたはフォルダ(省略時は組み込みの計画)。複数指定すると1つの計画として読む"
+MUNICIPALITY_HELP = (
+    "複数の市町村の計画を読み込んだとき(--data を市町村ごとに、または市町村ごとのフォルダを持つフォルダ)、"
+    "この全国地方公共団体コードの計画を使う"
+)
+
+
+def add_plan_arguments(p: argparse.ArgumentParser) -> None:
+    """``--data PATH…`` (repeatable) and ``--municipality CODE``, the same on every command that reads a plan."""
+    p.add_argument("--data", nargs="+", action="extend", metavar="PATH", help=DATA_HELP)
+    p.add_argument("--municipality", metavar="CODE", help=MUNICIPALITY_HELP)
+
+
+def plan_of(args: argparse.Namespace) -> PlanSource:
+    """The plan a command answers from: with ``--municipality``, that municipality's among the plans given (each
+    ``--data`` one municipality's); without it, everything given read as one plan, as long as it is one
+    municipality's (exit 2 otherwise, naming the codes to choose from)."""
+    if args.municipality:
+        return choose(load_plans(args.data), args.municipality).plan
+    plan = load_plan(args.data)
+    codes = sorted({str(c) for c in plan.data.objects(None, JY.localGovernmentCode)})
+    if len(codes) > 1:
+        raise InputError(
+            "several_municipalities",
+            "複数の市町村の計画が読み込まれました。",
+            "--data",
+            f"--municipality で全国地方公共団体コードを指定してください(読み込んだ計画: {'、'.join(codes)})。",
+        )
+    return plan

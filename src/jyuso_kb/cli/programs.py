@@ -5,13 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 
-from jyuso_kb.cli.common import EXIT_OK, dump
+from jyuso_kb.cli.common import EXIT_OK, add_plan_arguments, dump, plan_of
 from jyuso_kb.formats import catalog
-from jyuso_kb.plan.load import load_plan
 
 
 def cmd_programs(args: argparse.Namespace) -> int:
-    rows = catalog.programs(load_plan(args.data).merged())
+    rows = catalog.programs(plan_of(args).merged())
     if args.json:
         dump({"programs": rows})
         return EXIT_OK
@@ -31,5 +30,5 @@ def cmd_programs(args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("programs", help="事業の一覧")
     p.add_argument("--json", action="store_true")
-    p.add_argument("--data", nargs="+")
+    add_plan_arguments(p)
     p.set_defaults(func=cmd_programs)

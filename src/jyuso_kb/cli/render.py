@@ -6,16 +6,15 @@ import argparse
 import sys
 from pathlib import Path
 
-from jyuso_kb.cli.common import unwritable
+from jyuso_kb.cli.common import add_plan_arguments, plan_of, unwritable
 from jyuso_kb.formats.render import FORMATS, render
 
 # ---------------------------------------------------------------------------------------------------- command line
 
 
 def cmd_render(args: argparse.Namespace) -> int:
-    from jyuso_kb.plan.load import load_plan
 
-    text = render(load_plan(args.data).merged(), args.format)
+    text = render(plan_of(args).merged(), args.format)
     if args.out:
         out = Path(args.out)
         try:
@@ -36,10 +35,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         description="知識ベースから計画書の表を生成する。HTML は外部のファイルを使わない 1 枚のページ。",
     )
     p.add_argument("--format", choices=FORMATS, default="md", help="md(Markdown、既定)か html")
-    p.add_argument(
-        "--data",
-        nargs="+",
-        help="計画のファイルまたはフォルダ(Turtle / JSON-LD / ワークブック。省略時は組み込みの計画)",
-    )
+    add_plan_arguments(p)
     p.add_argument("--out", help="出力ファイル(省略時は標準出力)")
     p.set_defaults(func=cmd_render)

@@ -8,10 +8,9 @@ from datetime import date
 from typing import Any
 
 from jyuso_kb.answer import route as routing
-from jyuso_kb.cli.common import EXIT_OK, dump
+from jyuso_kb.cli.common import EXIT_OK, add_plan_arguments, dump, plan_of
 from jyuso_kb.errors import InputError
 from jyuso_kb.index import routing as routing_index
-from jyuso_kb.plan.load import load_plan
 
 
 def _date(text: str) -> date:
@@ -41,7 +40,7 @@ def cmd_route(args: argparse.Namespace) -> int:
         consent=consent,
         as_of=as_of,
     )
-    index = routing_index.build(load_plan(args.data))
+    index = routing_index.build(plan_of(args))
     if as_of is not None and (refused := routing.as_of_error(index, as_of, "--as-of")) is not None:
         raise refused
     answer = routing.route(index, household)
@@ -97,5 +96,5 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="基準日 YYYY-MM-DD(省略時は今日)。重層的支援体制整備事業の開始前や計画の期間から遠い日付は受け付けない",
     )
     p.add_argument("--json", action="store_true")
-    p.add_argument("--data", nargs="+")
+    add_plan_arguments(p)
     p.set_defaults(func=cmd_route)

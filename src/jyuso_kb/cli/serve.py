@@ -29,6 +29,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     if args.data:
         os.environ["JYUSO_KB_DATA"] = os.pathsep.join(args.data)
+    if args.default_municipality:
+        os.environ["JYUSO_KB_DEFAULT_MUNICIPALITY"] = args.default_municipality
     uvicorn.run(
         "jyuso_kb.serve.app:app_factory",
         factory=True,
@@ -68,7 +70,19 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--workers", type=_at_least(1), default=1, help="プロセス数")
-    p.add_argument("--data", nargs="+", help="計画のファイルまたはフォルダ(省略時は組み込みの計画)")
+    p.add_argument(
+        "--data",
+        nargs="+",
+        action="extend",
+        metavar="DIR",
+        help="市町村ごとの計画のフォルダ・ワークブック・ファイル、または市町村ごとのフォルダを持つフォルダ"
+        "(繰り返し指定できる。省略時は組み込みの計画)",
+    )
+    p.add_argument(
+        "--default-municipality",
+        metavar="CODE",
+        help="/v1/municipalities/{code}/ の付かないパスが答える市町村の全国地方公共団体コード(省略時は最初の計画)",
+    )
     p.add_argument(
         "--timeout-keep-alive",
         type=_at_least(1),

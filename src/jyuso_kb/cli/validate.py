@@ -8,13 +8,15 @@ from dataclasses import replace
 
 from jyuso_kb.check import shacl
 from jyuso_kb.check.validation import validate
-from jyuso_kb.cli.common import EXIT_NOT_CONFORMING, EXIT_OK, dump, render_check
+from jyuso_kb.cli.common import EXIT_NOT_CONFORMING, EXIT_OK, MUNICIPALITY_HELP, dump, render_check
 from jyuso_kb.plan.load import load_plan, load_with_locations
+from jyuso_kb.plan.municipalities import choose, load_plans
 from jyuso_kb.plan.workbook.importer import locate
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    plan, indexes = load_with_locations(args.paths) if args.paths else (load_plan(), [])
+    paths = [choose(load_plans(args.paths), args.municipality).plan.origin] if args.municipality else args.paths
+    plan, indexes = load_with_locations(paths) if paths else (load_plan(), [])
     result = validate(plan)
     report = result.report
     if indexes:
@@ -37,4 +39,5 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("validate", help="計画(Turtle / JSON-LD)を SHACL で検証する")
     p.add_argument("paths", nargs="*", help="ファイルまたはフォルダ(省略時は組み込みの計画)")
     p.add_argument("--json", action="store_true", help="JSON で出力する")
+    p.add_argument("--municipality", metavar="CODE", help=MUNICIPALITY_HELP)
     p.set_defaults(func=cmd_validate)

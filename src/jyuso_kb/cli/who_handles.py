@@ -6,13 +6,12 @@ import argparse
 import sys
 
 from jyuso_kb.answer.who_handles import who_handles
-from jyuso_kb.cli.common import EXIT_OK, dump
+from jyuso_kb.cli.common import EXIT_OK, add_plan_arguments, dump, plan_of
 from jyuso_kb.index import routing as routing_index
-from jyuso_kb.plan.load import load_plan
 
 
 def cmd_who_handles(args: argparse.Namespace) -> int:
-    index = routing_index.build(load_plan(args.data))
+    index = routing_index.build(plan_of(args))
     answer = who_handles(index, args.text)
     if args.json:
         dump(answer)
@@ -29,5 +28,5 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("who-handles", help="住民の言葉の質問から担当課を順位付けて答える")
     p.add_argument("text", help="質問(例: 隣の空き家が心配)")
     p.add_argument("--json", action="store_true")
-    p.add_argument("--data", nargs="+")
+    add_plan_arguments(p)
     p.set_defaults(func=cmd_who_handles)

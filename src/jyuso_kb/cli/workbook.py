@@ -6,10 +6,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from jyuso_kb.cli.common import unwritable
+from jyuso_kb.cli.common import add_plan_arguments, plan_of, unwritable
 from jyuso_kb.errors import InputError
 from jyuso_kb.formats.workbook import FORMATS, Tables, export_tables, template_tables, write_csv, write_xlsx
-from jyuso_kb.plan.load import load_plan
 from jyuso_kb.plan.workbook.importer import read_workbook
 from jyuso_kb.plan.workbook.sheets import WorkbookError
 
@@ -44,7 +43,7 @@ def _write(tables: Tables, out: Path, fmt: str) -> None:
 def cmd_export(args: argparse.Namespace) -> int:
     out = Path(args.out)
     fmt = _output_format(out, args.format)
-    plan = load_plan(args.data)
+    plan = plan_of(args)
     tables = export_tables(plan.data, plan.merged())
     _write(tables, out, fmt)
     rows = sum(len(t.rows) for t in tables.tables)
@@ -105,11 +104,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--format", choices=FORMATS, help="csv(フォルダにシートごとの CSV)か xlsx(省略時は --out の拡張子で決める)"
     )
     p.add_argument("--out", required=True, help="出力先(csv はフォルダ、xlsx はファイル)")
-    p.add_argument(
-        "--data",
-        nargs="+",
-        help="計画のファイルまたはフォルダ(Turtle / JSON-LD / ワークブック。省略時は組み込みの計画)",
-    )
+    add_plan_arguments(p)
     p.set_defaults(func=cmd_export)
     p = commands.add_parser(
         "import",
