@@ -230,10 +230,11 @@ def test_jsonld_expands_without_any_fetch_and_is_the_plan(client: TestClient, pl
 
 
 def test_published_context_expands_the_catalog_the_same_way(client: TestClient, plan: PlanSource) -> None:
-    """The context published at /v1/context.jsonld is the one inlined in the catalog."""
+    """The context published at /v1/context.jsonld is the one inlined in the catalog, plus the prefix of the
+    municipality's own data (the published one names no municipality)."""
     document = client.get("/v1/catalog", params={"format": "jsonld"}).json()
     published = client.get("/v1/context.jsonld").json()
-    assert document["@context"] == published["@context"]
+    assert document["@context"] == {**published["@context"], "uozu": "https://w3id.org/jyuso-kb/data/uozu/"}
 
 
 def test_turtle_reparses_to_the_plan(client: TestClient, plan: PlanSource) -> None:
