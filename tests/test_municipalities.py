@@ -344,3 +344,14 @@ def test_the_published_context_names_no_municipality(three: TestClient, kasou: P
     assert "uozu" not in exported["@context"]
     ids = {node["@id"] for node in exported["@graph"]}
     assert "kasou:town" in ids
+
+
+def test_the_engine_names_no_municipality() -> None:
+    """Nothing in src/ (code, page, published context) names a municipality: every one is a guest of its data."""
+    src = Path(__file__).resolve().parents[1] / "src" / "jyuso_kb"
+    context = Path(__file__).resolve().parents[1] / "ontology" / "context.jsonld"
+    names = ("uozu", "魚津", "162043", "kasou", "架空", "999008")
+    files = [p for p in src.rglob("*") if p.suffix in (".py", ".js", ".html", ".css") and "kb" not in p.parts]
+    for path in [*files, context]:
+        text = path.read_text(encoding="utf-8")
+        assert not [n for n in names if n in text], path

@@ -1,5 +1,5 @@
 """The prefixes the project writes IRIs with, in reports and exports. A municipality's prefix is never listed here:
-its data lives under ``DATA/<name>/`` and is written ``<name>:`` (``uozu:`` for …/data/uozu/), whoever it is."""
+its data lives under ``DATA/<name>/`` and is written ``<name>:``, whoever it is."""
 
 from __future__ import annotations
 

@@ -4,7 +4,7 @@ A rule's header names what it reads (``# section-of: jy:CollaborationCell``): a 
 (the subjects that have it) or ``property value`` (the subjects with that value; a CURIE, ``true`` or ``false``);
 terms are separated by ", ", and ``-`` says the rule reads the law's structure, not the plan. For
 each term, the section is the one the plan's data cites most for those subjects (``jy:source``; on a tie, the first
-in the plan's order), written as the plan writes it: 「7. 庁内連携体制」 in 魚津市's plan, another number elsewhere.
+in the plan's order), written as the plan writes it (「7. 庁内連携体制」 in one plan, 「6. 庁内連携体制」 in another).
 """
 
 from __future__ import annotations

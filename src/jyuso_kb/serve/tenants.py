@@ -52,8 +52,8 @@ class Tenants:
 
 
 def scoped(path: str) -> tuple[str, str] | None:
-    """``("162043", "/v1/programs")`` for ``/v1/municipalities/162043/programs``; None for any other path (the
-    list ``/v1/municipalities`` and one municipality's entry ``/v1/municipalities/162043`` included)."""
+    """``(code, "/v1/programs")`` for ``/v1/municipalities/<code>/programs``; None for any other path (the
+    list ``/v1/municipalities`` and one municipality's entry ``/v1/municipalities/<code>`` included)."""
     if not path.startswith(SCOPE):
         return None
     code, slash, rest = path[len(SCOPE) :].partition("/")

@@ -3,7 +3,7 @@
 File format (path in JYUSO_KB_TOKENS_FILE)::
 
     {"tokens": [{"name": "政策担当 山田", "role": "policy", "sha256": "<hex of the token>"},
-                {"name": "政策担当 田中", "role": "policy", "sha256": "<hex>", "municipalities": ["162043"]},
+                {"name": "政策担当 田中", "role": "policy", "sha256": "<hex>", "municipalities": ["<code>"]},
                 {"name": "窓口 佐藤", "role": "staff", "sha256": "<hex>"}]}
 
 ``municipalities`` limits a token to the municipalities of these 全国地方公共団体コード (without it: every one).
