@@ -133,7 +133,7 @@ def test_the_guide_names_every_sheet_and_column(template: Path, ontology: Graph)
     assert mode[1] == "実施事業" and mode[4] == "必須"
     definitions = [str(o) for o in ontology.objects(JY.implementationMode, SKOS.definition) if o.language == "ja"]
     assert [mode[3]] == definitions
-    assert mode[5] == "選べる値: 委託、直営、直営及び委託。または ID(接頭辞:名前)。"
+    assert mode[5] == "選べる値: 委託、直営、直営及び委託。または ID(接頭辞:名前)。計画に記載がなければ「不明」。"
     assert by_column[("programs", "新規")][4:] == ["必須", "はい / いいえ。"]
     assert by_column[("matrix", "連携・協力")][4:] == ["必須", "○ / ×。"]
     assert by_column[("programs", "所管課")][5] == (
@@ -158,6 +158,11 @@ def test_every_closed_vocabulary_column_has_a_drop_down_of_exactly_its_labels(te
         match = re.fullmatch(r"'(.+)'!\$([A-Z]+)\$2:\$\2\$([0-9]+)", check.formula1)
         assert match is not None and match.group(1) == CHOICES, check.formula1
         shown = [lists[f"{match.group(2)}{r}"].value for r in range(2, int(match.group(3)) + 1)]
+        # a column whose property the plan may leave unstated (jy:mayBeUnstated) offers 「不明」 last
+        unknown = ["不明"] if (col.property, JY.mayBeUnstated, Literal(True)) in ontology else []
+        if unknown:
+            assert shown[-1:] == unknown, (spec.name, col.header)
+            shown = shown[:-1]
         if col.kind == "boolean":
             assert shown == ([col.true_token, col.false_token] if spec.name == "matrix" else ["はい", "いいえ"])
         else:

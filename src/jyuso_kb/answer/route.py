@@ -310,7 +310,7 @@ def _program(hit: _Hit) -> dict[str, Any]:
         "legal_basis": list(t.legal_basis),
         "role": "、".join(hit.roles),
         "departments": [{"id": i, "label": lab} for i, lab in t.departments],
-        "operators": [{"id": i, "label": lab} for i, lab in t.operators],
+        "operators": [{"id": i or None, "label": lab} for i, lab in t.operators],
         "source": t.source,
         "why": hit.why,
     }

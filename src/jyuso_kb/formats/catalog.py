@@ -12,11 +12,18 @@ from rdflib import RDF, Graph
 from rdflib.term import Node
 
 from jyuso_kb.namespaces import JY
-from jyuso_kb.plan.terms import label, local_id, ordered
+from jyuso_kb.plan.terms import label, label_or_unknown, local_id, ordered, unknown_text, unstated
 
 
-def _ref(graph: Graph, node: Node) -> dict[str, str]:
+def _ref(graph: Graph, node: Node) -> dict[str, str | None]:
     return {"id": local_id(node), "label": label(graph, node)}
+
+
+def _operators(graph: Graph, node: Node) -> list[dict[str, str | None]]:
+    """The programme's operators; one entry without an id, labelled 「不明」, when the plan does not state them."""
+    if unstated(graph, node, JY.operator):
+        return [{"id": None, "label": unknown_text(graph)}]
+    return [_ref(graph, o) for o in ordered(graph, graph.objects(node, JY.operator))]
 
 
 def _section(graph: Graph, node: Node) -> str:
@@ -42,10 +49,10 @@ def program(graph: Graph, node: Node) -> dict[str, Any]:
         "legal_basis": [_citation_key(graph, p) for p in provisions],
         "pillar": label(graph, pillar),
         "component": label(graph, component),
-        "target_group": "、".join(label(graph, g) for g in groups),
+        "target_group": "、".join(label(graph, g) for g in groups) or label_or_unknown(graph, node, JY.targetGroup),
         "activities": [label(graph, a) for a in ordered(graph, graph.objects(node, JY.activity))],
-        "implementation": label(graph, graph.value(node, JY.implementationMode)),
-        "operators": [_ref(graph, o) for o in ordered(graph, graph.objects(node, JY.operator))],
+        "implementation": label_or_unknown(graph, node, JY.implementationMode),
+        "operators": _operators(graph, node),
         "departments": [_ref(graph, d) for d in ordered(graph, graph.objects(node, JY.responsibleDepartment))],
         "fields": [label(graph, f) for f in ordered(graph, graph.objects(node, JY.field))],
         "new": bool(graph.value(node, JY.isNew) is not None and graph.value(node, JY.isNew).toPython()),  # type: ignore[union-attr]

@@ -17,7 +17,7 @@ from rdflib.term import Node
 from jyuso_kb.errors import InputError
 from jyuso_kb.formats.views import chapter
 from jyuso_kb.namespaces import JY
-from jyuso_kb.plan.terms import UNORDERED, label, local_id, order_key, ordered
+from jyuso_kb.plan.terms import UNORDERED, label, local_id, order_key, ordered, unknown_text, unstated
 
 Cell = tuple[str, ...]
 
@@ -84,6 +84,12 @@ class _Reader:
 
     def objects(self, node: Node, prop: Node) -> list[Node]:
         return self.sorted(self.g.objects(node, prop))
+
+    def labels_or_unknown(self, node: Node, prop: Node) -> tuple[str, ...]:
+        """The labels of the node's values of ``prop``, or 「不明」 when the plan does not state them."""
+        if unstated(self.g, node, prop):
+            return (unknown_text(self.g),)
+        return tuple(self.label(v) for v in self.objects(node, prop))
 
     def of_type(self, cls: Node) -> list[Node]:
         return self.sorted(self.g.subjects(RDF.type, cls))
@@ -222,10 +228,10 @@ def _program_row(r: _Reader, program: Node) -> tuple[Cell, ...]:
     citations = tuple(str(r.value(p, JY.citation) or r.label(p)) for p in provisions)
     return (
         (name,),
-        tuple(r.label(g) for g in r.objects(program, JY.targetGroup)),
+        r.labels_or_unknown(program, JY.targetGroup),
         tuple(r.label(a) for a in r.objects(program, JY.activity)),
-        tuple(r.label(m) for m in r.objects(program, JY.implementationMode)),
-        tuple(r.label(o) for o in r.objects(program, JY.operator)),
+        r.labels_or_unknown(program, JY.implementationMode),
+        r.labels_or_unknown(program, JY.operator),
         tuple(r.label(d) for d in r.objects(program, JY.responsibleDepartment)),
         citations,
     )
@@ -252,7 +258,7 @@ def _meetings(r: _Reader) -> list[Block]:
                 tuple(r.texts(meeting, JY.purpose)),
                 tuple(r.texts(meeting, JY.content)),
                 members,
-                tuple(r.label(f) for f in r.objects(meeting, JY.frequency)),
+                r.labels_or_unknown(meeting, JY.frequency),
             )
         )
     return [

@@ -10,7 +10,7 @@ from rdflib import RDF, SKOS, Graph, Literal
 from rdflib.term import Node
 
 from jyuso_kb.namespaces import JY
-from jyuso_kb.plan.terms import label, local_id, order_key, ordered
+from jyuso_kb.plan.terms import label, label_or_unknown, local_id, order_key, ordered
 
 
 def _sections(graph: Graph, node: Node) -> list[str]:
@@ -94,6 +94,7 @@ def meeting(graph: Graph, node: Node) -> dict[str, Any]:
     members_from = graph.value(node, JY.membersFrom)
     basis = graph.value(node, JY.legalBasis)
     confidentiality = graph.value(node, JY.confidentialityDuty)
+    consent = graph.value(node, JY.requiresConsent)
     return {
         "id": local_id(node),
         "label": label(graph, node),
@@ -105,8 +106,8 @@ def meeting(graph: Graph, node: Node) -> dict[str, Any]:
         "members": [label(graph, s) for s in seats],
         "members_from": {"id": local_id(members_from), "label": label(graph, members_from)} if members_from else None,
         "member_description": str(graph.value(node, JY.memberDescription) or "") or None,
-        "frequency": label(graph, graph.value(node, JY.frequency)),
-        "requires_consent": bool(graph.value(node, JY.requiresConsent).toPython()),  # type: ignore[union-attr]
+        "frequency": label_or_unknown(graph, node, JY.frequency),
+        "requires_consent": bool(consent.toPython()) if isinstance(consent, Literal) else None,  # None: 不明
         "confidentiality_duty": bool(confidentiality.toPython()) if isinstance(confidentiality, Literal) else None,
         "legal_basis": str(graph.value(basis, JY.citation)) if basis is not None else None,
         "source": _sections(graph, node),

@@ -17,7 +17,7 @@ from rdflib.term import Node
 
 from jyuso_kb.errors import InputError
 from jyuso_kb.plan.workbook.cells import Terms, _cell_text, escape_cell
-from jyuso_kb.plan.workbook.choices import name_headers
+from jyuso_kb.plan.workbook.choices import name_headers, unknown_of
 from jyuso_kb.plan.workbook.guide import choice_key, choice_lists, guide_rows
 from jyuso_kb.plan.workbook.mapping import (
     _ABSOLUTE_IRI_RE,
@@ -189,6 +189,11 @@ class _Exporter:
             kept.append(value)
         if not col.readonly:
             self.claimed.update(v.triple for v in kept)
+        unknown = unknown_of(col, self.mapping) if not kept else None
+        if unknown is not None and (said := (subject, unknown.property, col.property)) in self.data:
+            if said not in self.claimed:
+                self.claimed.add(said)
+                return unknown.text, None  # 「不明」: the plan does not state it
         return col.separator.join(v.text for v in kept), (kept[0].node if kept else None)
 
     def extra_table(self) -> Table:
@@ -274,7 +279,7 @@ def _list_of(
     to; binding only for a single value of a closed vocabulary (or a boolean), warning otherwise."""
     from openpyxl.utils import get_column_letter
 
-    key = choice_key(col)
+    key = choice_key(col, mapping)
     if col.readonly:
         return ("", False)
     if key:

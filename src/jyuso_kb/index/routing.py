@@ -17,7 +17,7 @@ from jyuso_kb.index.textmatch import Label, LabelMatcher, normalize, spelling_ta
 from jyuso_kb.index.vocabulary import CONSENT, PLACEHOLDERS, REQUEST_PLACEHOLDER, check_routing, check_template, kind_of
 from jyuso_kb.namespaces import JY
 from jyuso_kb.plan.source import PlanSource
-from jyuso_kb.plan.terms import UNORDERED, label, local_id, ordered, position
+from jyuso_kb.plan.terms import UNORDERED, label, local_id, ordered, position, unknown_text, unstated
 from jyuso_kb.reason.rules import Reasoned, RuleError, reason
 
 
@@ -148,6 +148,8 @@ def _target(graph: Graph, node: Node, kind: str) -> Target:
         departments = tuple((local_id(d), label(graph, d)) for d in responsible)
         ops = ordered(graph, graph.objects(node, JY.operator))
         operators = tuple((local_id(o), label(graph, o)) for o in ops)
+        if unstated(graph, node, JY.operator):
+            operators = (("", unknown_text(graph)),)  # the plan does not name them: 「不明」, without an id
     if kind == "meeting":
         basis = ordered(graph, graph.objects(node, JY.legalBasis))
         legal = tuple(str(graph.value(p, JY.citation)) for p in basis)

@@ -50,3 +50,21 @@ def order_key(graph: Graph, node: Node) -> tuple[int, str]:
 def ordered(graph: Graph, nodes: Iterable[Node]) -> list[Node]:
     """The distinct nodes in the plan's order."""
     return sorted(set(nodes), key=lambda n: order_key(graph, n))
+
+
+def unstated(graph: Graph, node: Node | None, prop: Node) -> bool:
+    """True when the plan says it does not state this fact of the node (``node jy:unstated prop``, 「不明」)."""
+    return node is not None and (node, JY.unstated, prop) in graph
+
+
+def unknown_text(graph: Graph, lang: str = "ja") -> str:
+    """What answers show for a fact the plan does not state: the ontology's ``jy:shownAs`` of ``jy:unstated``."""
+    texts = [o for o in graph.objects(JY.unstated, JY.shownAs) if isinstance(o, Literal)]
+    return next((str(t) for t in texts if t.language == lang), str(texts[0]) if texts else "")
+
+
+def label_or_unknown(graph: Graph, node: Node, prop: Node, lang: str = "ja") -> str:
+    """The label of the node's value of ``prop``, or the text for 「不明」 when the plan leaves it unstated."""
+    if unstated(graph, node, prop):
+        return unknown_text(graph, lang)
+    return label(graph, graph.value(node, prop), lang)

@@ -85,6 +85,32 @@ def column_choices(col: Column, mapping: Mapping) -> tuple[Choice, ...]:
     return vocabulary_choices(col.values, mapping.label_properties, mapping.label_lang)
 
 
+@dataclass(frozen=True)
+class Unknown:
+    """「不明」 in a column whose property the plan may leave unstated: the text, and the triple it stands for
+    (row, ``property``, the column's property)."""
+
+    property: URIRef
+    text: str
+
+
+def unknown_of(col: Column, mapping: Mapping) -> Unknown | None:
+    """The 「不明」 a column takes (the mapping's ``unknown``), or None for a column whose property must be stated."""
+    if mapping.unknown is None or col.readonly or col.inverse:
+        return None
+    return _unknown(col.property, mapping.unknown, mapping.label_lang)
+
+
+@lru_cache(maxsize=128)
+def _unknown(prop: URIRef, unknown: tuple[URIRef, URIRef, URIRef], lang: str) -> Unknown | None:
+    graph = vocabulary_graph()
+    unstated, marker, shown = unknown
+    if (prop, marker, Literal(True)) not in graph:
+        return None
+    text = ja_text(graph, unstated, (shown,), lang)
+    return Unknown(unstated, text) if text else None
+
+
 def name_headers(spec: SheetSpec, mapping: Mapping) -> list[str]:
     """The columns whose values name a row of this sheet: ``names``, else its label columns in the label language."""
     if spec.names:

@@ -9,8 +9,9 @@ from rdflib import RDFS, SH, SKOS, BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 
 from jyuso_kb import resources
+from jyuso_kb.namespaces import JYSH
 from jyuso_kb.plan.read import read_files
-from jyuso_kb.plan.workbook.choices import column_choices, ja_text, name_headers, vocabulary_graph
+from jyuso_kb.plan.workbook.choices import column_choices, ja_text, name_headers, unknown_of, vocabulary_graph
 from jyuso_kb.plan.workbook.mapping import _KIND_JA, Column, Mapping, SheetSpec
 
 Requirement = dict[tuple[URIRef, str | None], bool]  # (property, language or None) → True for a violation
@@ -36,6 +37,8 @@ def requirements(cls: URIRef) -> Requirement:
                 lang = None
                 least = _integer(shapes.value(prop, SH.minCount))
                 qualified = shapes.value(prop, SH.qualifiedValueShape)
+                if least == 0 and shapes.value(prop, JYSH.requiredUnlessUnknown) == Literal(True):
+                    least = 1  # required, or 「不明」 where the plan does not say (the guide says so per column)
                 if least == 0 and qualified is not None:
                     least = _integer(shapes.value(prop, SH.qualifiedMinCount))
                     languages = shapes.value(qualified, SH.languageIn)
@@ -100,6 +103,9 @@ def how_to_write(col: Column, mapping: Mapping) -> str:
         )
     if col.readonly:
         parts.append("参照用(読み込みでは使わない)")
+    unknown = unknown_of(col, mapping)
+    if unknown is not None:
+        parts.append(f"計画に記載がなければ「{unknown.text}」")
     return "。".join(parts) + "。"
 
 
@@ -138,12 +144,15 @@ def guide_rows(mapping: Mapping) -> list[list[str]]:
     return rows
 
 
-def choice_key(col: Column) -> tuple[str, ...]:
-    """Which list of choices a column's drop-down shows (columns of one vocabulary share one list); () for none."""
+def choice_key(col: Column, mapping: Mapping) -> tuple[str, ...]:
+    """Which list of choices a column's drop-down shows (columns of one vocabulary share one list, and one that
+    also offers 「不明」 its own); () for none."""
+    unknown = unknown_of(col, mapping)
+    extra = (unknown.text,) if unknown is not None else ()
     if col.kind == "boolean":
-        return ("boolean", col.true_label, col.false_label)
+        return ("boolean", col.true_label, col.false_label, *extra)
     if col.values is not None:
-        return ("values", str(col.values))
+        return ("values", str(col.values), *extra)
     return ()
 
 
@@ -152,12 +161,15 @@ def choice_lists(mapping: Mapping) -> dict[tuple[str, ...], tuple[str, list[str]
     lists: dict[tuple[str, ...], tuple[str, list[str]]] = {}
     for spec in mapping.sheets:
         for col in spec.columns:
-            key = choice_key(col)
+            key = choice_key(col, mapping)
             if not key or key in lists or col.readonly:
                 continue
+            unknown = unknown_of(col, mapping)
+            extra = [unknown.text] if unknown is not None else []
             if col.values is not None:
                 title = ja_text(vocabulary_graph(), col.values, (RDFS.label,), mapping.label_lang) or col.header
-                lists[key] = (title, [c.label for c in column_choices(col, mapping)])
+                lists[key] = ("・".join([title, *extra]), [*(c.label for c in column_choices(col, mapping)), *extra])
             else:
-                lists[key] = (f"{col.true_label}・{col.false_label}", [col.true_label, col.false_label])
+                labels = [col.true_label, col.false_label, *extra]
+                lists[key] = ("・".join(labels), labels)
     return lists

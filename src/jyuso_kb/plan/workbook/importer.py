@@ -12,7 +12,7 @@ from rdflib.term import Node
 from jyuso_kb.errors import InputError
 from jyuso_kb.namespaces import PREFIXES
 from jyuso_kb.plan.workbook.cells import CellError, Terms, parse_value, split_cell, unescape_cell
-from jyuso_kb.plan.workbook.choices import Resolver
+from jyuso_kb.plan.workbook.choices import Resolver, normalise, unknown_of
 from jyuso_kb.plan.workbook.mapping import _ABSOLUTE_IRI_RE, _PREFIX_RE, Mapping, SheetSpec, load_mapping
 from jyuso_kb.plan.workbook.sheets import (
     Location,
@@ -198,7 +198,11 @@ class _Importer:
                     self.index.cells.setdefault((subject, col.property), cell)
                 if j is None:
                     continue
+                unknown = unknown_of(col, self.mapping)
                 for part in split_cell(col, unescape_cell(_get(row, j))):
+                    if unknown is not None and normalise(part) == normalise(unknown.text):
+                        self.graph.add((subject, unknown.property, col.property))  # 「不明」: the plan does not say
+                        continue
                     try:
                         if col.kind == "iri" and col.has_choices():
                             value = self.resolver.value(col, part)

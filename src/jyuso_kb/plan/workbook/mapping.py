@@ -120,6 +120,8 @@ class Mapping:
     guide: Guide = field(default_factory=Guide)
     choices_sheet: str = ""
     template: dict[str, str] = field(default_factory=dict)
+    # 「不明」: (the property a cell of 不明 writes, the mark of the properties that may be unstated, its display text)
+    unknown: tuple[URIRef, URIRef, URIRef] | None = None
 
     def ignored_sheets(self) -> set[str]:
         """Sheets the template adds for people (the guide, the lists of choices): never read on import."""
@@ -231,6 +233,7 @@ def _load_mapping(path: str) -> Mapping:
     if template and ("{code}" not in template.get("namespace", "") or not _PREFIX_RE.fullmatch(template["prefix"])):
         raise ValueError(f"{path}: template needs a prefix and a namespace with {{code}}")
     prefix_sheet = raw.get("prefix_sheet") or {}
+    unknown = raw.get("unknown") or {}
     extra_sheet = raw.get("extra_sheet") or {}
     mapping = Mapping(
         prefixes=prefixes,
@@ -259,6 +262,7 @@ def _load_mapping(path: str) -> Mapping:
         ),
         choices_sheet=str((raw.get("choices_sheet") or {}).get("name", "")),
         template=template,
+        unknown=tuple(iri(unknown[k], "unknown") for k in ("property", "marker", "text")) if unknown else None,  # type: ignore[arg-type]
     )
     names = mapping.sheet_names()
     if len(set(names)) != len(names) or mapping.ignored_sheets() & set(names):
