@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -45,26 +45,36 @@ RENAMES = (  # 架空町's rows, as the policy staff of 試験村 would fill the
 )
 
 
-def _renamed(text: str) -> str:
-    for old, new in RENAMES:
+def _renamed(text: str, renames: Sequence[tuple[str, str]] = RENAMES) -> str:
+    for old, new in renames:
         text = text.replace(old, new)
     return text
 
 
-def filled_template(kasou: PlanSource, folder: Path) -> Path:
-    """The blank workbook of 試験村 with every sheet filled in (CSV folder, as `workbook template --out DIR` writes)."""
-    blank = workbook_format.template_tables(SHIKEN, "試験村")
+def filled_template(
+    kasou: PlanSource,
+    folder: Path,
+    *,
+    code: str = SHIKEN,
+    name: str = "試験村",
+    renames: Sequence[tuple[str, str]] = RENAMES,
+    write: Callable[[workbook_format.Tables, Path], object] = workbook_format.write_csv,
+) -> Path:
+    """The blank workbook of 試験村 with every sheet filled in (CSV folder, as `workbook template --out DIR` writes).
+
+    ``code``, ``name`` and ``renames`` make it another municipality's; ``write`` is ``write_xlsx`` for a ``.xlsx``."""
+    blank = workbook_format.template_tables(code, name)
     rows = {t.name: t for t in workbook_format.export_tables(kasou.data).tables}
     for table in blank.tables:
         source = rows.get(table.name)
         if source is None or table.name in ("prefixes", "extra"):
             continue
         assert source.header == table.header, table.name
-        filled = [[_renamed(cell) for cell in row] for row in source.rows]
+        filled = [[_renamed(cell, renames) for cell in row] for row in source.rows]
         if table.name == "municipality":
-            filled = [[SHIKEN if cell == "999008" else cell for cell in row] for row in filled]
+            filled = [[code if cell == "999008" else cell for cell in row] for row in filled]
         table.rows = filled
-    workbook_format.write_csv(blank, folder)
+    write(blank, folder)
     return folder
 
 
