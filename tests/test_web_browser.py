@@ -11,29 +11,34 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, Request, Response, expect, sync_playwright
+from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
 from rdflib import Graph, URIRef
 
 from .api_support import RealServer
 from .web_support import (
+    AUDIT,
     CHROMIUM,
     CHROMIUM_ARGS,
+    CONTRAST,
     SCREENSHOTS,
+    UOZU,
     WEB,
+    Recorder,
     contrast,
     css_variables,
     parse_colour,
+    recorded_page,
+    scoped,
+    stored,
 )
 
 # One server and one Chromium for the whole module (pytest-xdist runs a module on one worker); slow: it starts first.
 pytestmark = pytest.mark.slow
 
-TIMEOUT_MS = 30_000
 VALIDATE_TIMEOUT_MS = 120_000  # SHACL + quality checks + diff take a few seconds; much longer on a loaded machine
 OUTREACH_DEPARTMENT = (
     URIRef("https://w3id.org/jyuso-kb/data/uozu/prog-outreach"),
@@ -65,57 +70,11 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
         launched.close()
 
 
-@dataclass
-class Recorder:
-    """What the page asked the network for, and what went wrong in its scripts."""
-
-    origin: str
-    requests: list[Request] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-
-    def request(self, request: Request) -> None:
-        self.requests.append(request)
-
-    def console(self, message: ConsoleMessage) -> None:
-        # API answers 4xx on purpose in some tests (and the page shows them); the browser logs each as an error.
-        if message.type == "error" and not message.text.startswith("Failed to load resource"):
-            self.errors.append(message.text)
-
-    def response(self, response: Response) -> None:
-        asset = not response.url.startswith(self.origin + "/v1/")
-        if response.status >= 500 or (asset and response.status >= 400):
-            self.errors.append(f"{response.status} {response.url}")
-
-    def posts(self, path: str) -> list[Request]:
-        return [r for r in self.requests if r.method == "POST" and r.url == self.origin + path]
-
-    def check(self) -> None:
-        foreign = [r.url for r in self.requests if not r.url.startswith(self.origin + "/")]
-        assert not foreign, f"requests outside the test server: {foreign}"
-        with_query = [r.url for r in self.requests if "?" in r.url]
-        assert not with_query, f"URLs with a query string: {with_query}"
-        assert not self.errors, f"script errors: {self.errors}"
-
-
 @pytest.fixture()
 def page(browser: Browser, server: RealServer) -> Iterator[tuple[Page, Recorder]]:
-    context = browser.new_context(
-        locale="ja-JP", viewport={"width": 1280, "height": 900}, service_workers="block", base_url=server.base_url
-    )
-    context.set_default_timeout(TIMEOUT_MS)
-    recorder = Recorder(server.base_url)
-    opened = context.new_page()
-    opened.on("request", recorder.request)
-    opened.on("pageerror", lambda exc: recorder.errors.append(str(exc)))
-    opened.on("console", recorder.console)
-    opened.on("response", recorder.response)
-    try:
+    with recorded_page(browser, server.base_url) as (opened, recorder):
         yield opened, recorder
-        recorder.check()
-        storage = opened.evaluate("() => [localStorage.length, sessionStorage.length, document.cookie]")
-        assert storage == [0, 0, ""], f"the page stored something: {storage}"
-    finally:
-        context.close()
+        assert stored(opened) == {}, "with one municipality there is nothing to remember"
 
 
 def shot(page: Page, name: str) -> Path:
@@ -146,7 +105,18 @@ def test_page_is_served_same_origin_only(server: RealServer) -> None:
         assert '<html lang="ja">' in index.text
         csp = index.headers["content-security-policy"]
         assert "default-src 'none'" in csp and "connect-src 'self'" in csp and "script-src 'self'" in csp
-        for asset in ("app.js", "dom.js", "api.js", "consult.js", "catalog.js", "who.js", "revision.js", "why.js"):
+        assets = (
+            "app.js",
+            "dom.js",
+            "api.js",
+            "consult.js",
+            "catalog.js",
+            "who.js",
+            "revision.js",
+            "why.js",
+            "municipality.js",
+        )
+        for asset in assets:
             response = client.get(f"/web/{asset}")
             assert response.status_code == 200, asset
             assert "javascript" in response.headers["content-type"], asset
@@ -158,10 +128,21 @@ def test_page_is_served_same_origin_only(server: RealServer) -> None:
     for name, text in sources.items():
         assert not re.search(r"(?:https?:)?//[a-z0-9.-]+\.[a-z]{2,}", text, re.I), f"{name} refers to another origin"
         assert "@import" not in text and "@font-face" not in text, name
-    code = "\n".join(text for name, text in sources.items() if name.endswith(".js"))
-    scripts = re.sub(r"^\s*//.*$|/\*.*?\*/", "", code, flags=re.M | re.S)  # the code, without its comments
-    for banned in ("localStorage", "sessionStorage", "document.cookie", "indexedDB", "innerHTML", "eval("):
-        assert banned not in scripts, f"the page's scripts use {banned}"
+    scripts = {
+        name: re.sub(r"^\s*//[^\n]*$|/\*.*?\*/", "", text, flags=re.M | re.S)  # the code, without its comments
+        for name, text in sources.items()
+        if name.endswith(".js")
+    }
+    for name, script in scripts.items():
+        for banned in ("sessionStorage", "document.cookie", "indexedDB", "innerHTML", "eval("):
+            assert banned not in script, f"{name} uses {banned}"
+        if name != "municipality.js":
+            assert "localStorage" not in script, f"{name} uses localStorage (only municipality.js keeps the code)"
+    # municipality.js keeps one thing: the chosen municipality's code, under one key.
+    uses = re.findall(r"localStorage\.(\w+)\(([^,)]*)", scripts["municipality.js"])
+    assert {method for method, _ in uses} == {"getItem", "setItem", "removeItem"}, uses
+    assert {key.strip() for _, key in uses} == {"KEY"}, uses
+    assert 'const KEY = "jyuso-kb.municipality";' in scripts["municipality.js"]
     assert not (WEB / "package.json").exists(), "no JavaScript build step"
 
 
@@ -233,6 +214,8 @@ def test_route_household_shows_destinations_with_why(page: tuple[Page, Recorder]
     expect(sheet).to_contain_text("重層的支援会議")
     expect(sheet).to_contain_text("同意あり")
     expect(sheet).to_contain_text("「ぴよぴよの件」")
+    expect(pg.locator("#sheet-municipality")).to_have_text("魚津市(富山県)")
+    expect(sheet.locator(".notice")).to_contain_text("魚津市重層的支援体制整備事業")
     pg.evaluate("() => { window.__printed = 0; window.print = () => { window.__printed += 1; }; }")
     pg.get_by_role("button", name="印刷する").click()
     assert pg.evaluate("() => window.__printed") == 1
@@ -246,7 +229,9 @@ def test_route_household_shows_destinations_with_why(page: tuple[Page, Recorder]
     pg.emulate_media(media="screen")
     shot(pg, "sheet")
     posts = [r for r in recorder.requests if r.method == "POST"]
-    assert [r.url for r in posts] == [recorder.origin + "/v1/route"], "the sheet is made without the server"
+    assert [r.url for r in posts] == [recorder.origin + scoped(UOZU, "/v1/route")], (
+        "the sheet is made without the server"
+    )
 
 
 def test_route_planned_and_age(page: tuple[Page, Recorder]) -> None:
@@ -271,6 +256,25 @@ def test_route_planned_and_age(page: tuple[Page, Recorder]) -> None:
     expect(pg.locator("#route-form-error")).to_contain_text("世帯員の年齢")
     expect(pg.get_by_label("世帯員の年齢(任意)")).to_have_attribute("aria-invalid", "true")
     assert len(recorder.posts("/v1/route")) == 1, "an invalid age is caught before sending"
+
+
+def test_one_municipality_has_no_chooser_but_names_it(page: tuple[Page, Recorder]) -> None:
+    """With one municipality served the page looks as before, naming the municipality; its API calls are still
+    for that municipality (/v1/municipalities/162043/…), and a code in the URL that is not served is dropped."""
+    pg, recorder = page
+    open_view(pg, "programs")
+    expect(pg.locator("#municipality-choice")).to_be_hidden()
+    expect(pg.get_by_label("市町村", exact=True)).to_be_hidden()
+    expect(pg.locator("#municipality-name")).to_have_text("魚津市")
+    expect(pg.locator("#plan-label")).to_contain_text("魚津市重層的支援体制整備事業")
+    expect(pg).to_have_title(re.compile(r"^事業一覧 — 魚津市 — 重層的支援 つなぎ先ナビ$"))
+    assert "?" not in pg.url, "no municipality in the URL when there is only one"
+    pg.goto("/?municipality=999008#/revision")
+    expect(pg).to_have_url(re.compile(r"/#/revision$"))
+    expect(pg.locator("#revision-target")).to_have_text("魚津市の計画を検証")
+    expect(pg.locator("main .box.bad")).to_have_count(0)
+    api = [p for p in recorder.api_paths() if p != "/v1/municipalities"]
+    assert api and all(p.startswith(scoped(UOZU, "/v1/")) for p in api), api
 
 
 # ---- 誰が担当? ------------------------------------------------------------------------------------------------
@@ -536,46 +540,6 @@ VIEWS = [
     "revision",
     "sheet",
 ]
-
-AUDIT = """() => {
-  const problems = [];
-  if (document.documentElement.lang !== 'ja') problems.push('html lang is not ja');
-  for (const el of document.querySelectorAll('input, select, textarea')) {
-    if (el.type === 'hidden') continue;
-    const labels = [...(el.labels || [])].filter((l) => l.textContent.trim());
-    if (!labels.length) problems.push(`no <label> for ${el.id || el.name || el.outerHTML.slice(0, 60)}`);
-  }
-  for (const el of document.querySelectorAll('button, a[href]')) {
-    const name = (el.getAttribute('aria-label') || el.textContent || '').trim();
-    if (!name) problems.push(`unnamed ${el.tagName.toLowerCase()}`);
-  }
-  if (document.querySelectorAll('main h1').length !== 1) problems.push('main has not exactly one h1');
-  if (!document.querySelector('a.skip-link[href="#main"]')) problems.push('no skip link');
-  for (const el of document.querySelectorAll('[onclick], [onmousedown], [onmouseover]'))
-    problems.push(`inline mouse handler on ${el.tagName}`);
-  for (const el of document.querySelectorAll('[tabindex]'))
-    if (Number(el.getAttribute('tabindex')) > 0) problems.push('positive tabindex');
-  return problems;
-}"""
-
-CONTRAST = """() => {
-  const parse = (c) => { const m = c.match(/[\\d.]+/g).map(Number); return m.length > 3 ? m : [...m, 1]; };
-  const lum = ([r, g, b]) => { const f = (v) => { v /= 255; return v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
-    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b); };
-  const background = (el) => { for (let e = el; e; e = e.parentElement) { const c = parse(getComputedStyle(e).backgroundColor);
-    if (c[3] > 0) return c; } return [255, 255, 255, 1]; };
-  const worst = [];
-  for (const el of document.querySelectorAll('body *')) {
-    if (!el.checkVisibility || !el.checkVisibility()) continue;
-    if (el.closest('.visually-hidden')) continue;
-    const text = [...el.childNodes].filter((n) => n.nodeType === 3 && n.textContent.trim()).map((n) => n.textContent).join('');
-    if (!text.trim()) continue;
-    const fg = parse(getComputedStyle(el).color), bg = background(el);
-    const a = lum(fg), b = lum(bg); const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
-    if (ratio < 4.5) worst.push(`${ratio.toFixed(2)} ${el.tagName} ${text.trim().slice(0, 20)}`);
-  }
-  return worst;
-}"""
 
 
 def test_accessibility_of_every_view(page: tuple[Page, Recorder]) -> None:

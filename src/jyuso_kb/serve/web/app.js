@@ -1,9 +1,11 @@
-// 重層的支援 つなぎ先ナビ: hash routing (#/programs/prog-outreach …) over the same-origin API.
-// No build step, no third-party code, no storage: household data stays in memory and in POST bodies.
+// 重層的支援 つなぎ先ナビ: hash routing (#/programs/prog-outreach …) over the same-origin API, for one municipality
+// at a time (?municipality=CODE in the page URL when several are served; see municipality.js).
+// No build step, no third-party code; household data stays in memory and in POST bodies (the only thing stored in
+// the browser is the chosen municipality's code).
 
-import { getJson } from "./api.js";
+import { currentMunicipality, getJson, useMunicipality } from "./api.js";
 import { add, clear, h } from "./dom.js";
-import { consultView, sheetView, showError } from "./consult.js";
+import { consultView, forgetHousehold, sheetView, showError } from "./consult.js";
 import {
   departmentView,
   departmentsView,
@@ -14,14 +16,16 @@ import {
   programsView,
   scheduleView,
 } from "./catalog.js";
-import { revisionView } from "./revision.js";
-import { whoView } from "./who.js";
+import { loadMunicipalities, municipalities, optionLabel, pageUrl, remember, resolve, several } from "./municipality.js";
+import { forgetReport, revisionView } from "./revision.js";
+import { forgetQuestion, whoView } from "./who.js";
 import { loadWhyContext } from "./why.js";
 
 const SITE = "重層的支援 つなぎ先ナビ";
 const main = document.getElementById("main");
 const status = document.getElementById("status");
-const info = { revision: "" };
+const chooser = document.getElementById("municipality-select");
+const info = { version: "" };
 
 // [first path segment, nav key, title, view(root, ctx, id?)]
 const VIEWS = {
@@ -38,6 +42,7 @@ const VIEWS = {
 
 let generation = 0;
 let firstRender = true;
+let renderedUrl = "";
 
 function announce(text) {
   status.textContent = "";
@@ -54,9 +59,12 @@ function parseHash() {
   return { name: name || "route", id: rest.length ? decodeURIComponent(rest.join("/")) : null, known: true };
 }
 
-async function render() {
+async function render({ focusHeading = true } = {}) {
   const { name, id } = parseHash();
   const mine = ++generation;
+  const town = currentMunicipality();
+  const titled = (text) => `${text} — ${town.name} — ${SITE}`;
+  renderedUrl = window.location.href;
   const entry = VIEWS[name];
   const key = entry ? entry[0] : "";
   for (const a of document.querySelectorAll(".site-nav a")) {
@@ -69,25 +77,28 @@ async function render() {
     stale: () => mine !== generation,
     rerender: () => render(),
     get revision() {
-      return info.revision;
+      return town.revision;
     },
+    municipality: town,
   };
   add(clear(main), root);
   main.setAttribute("aria-busy", "true");
   try {
+    await loadWhyContext(); // the chosen municipality's rule names and consent labels (read once per municipality)
+    if (mine !== generation) return;
     if (!entry) {
-      document.title = `ページが見つかりません — ${SITE}`;
+      document.title = titled("ページが見つかりません");
       add(root, 
         h("h1", { tabindex: "-1" }, "ページが見つかりません"),
         h("p", {}, "URL を確認するか、上のメニューからページを選んでください。"),
       );
     } else {
       const [, title, listView, itemView] = entry;
-      document.title = `${title} — ${SITE}`;
+      document.title = titled(title);
       if (id && itemView) await itemView(root, ctx, id);
       else await listView(root, ctx);
       const heading = root.querySelector("h1");
-      if (heading && !ctx.stale()) document.title = `${heading.textContent} — ${SITE}`;
+      if (heading && !ctx.stale()) document.title = titled(heading.textContent);
     }
   } catch (error) {
     if (mine !== generation) return;
@@ -100,12 +111,57 @@ async function render() {
   }
   if (mine !== generation) return;
   // Keyboard and screen-reader users land on the new page's heading (not on the first load).
-  if (!firstRender) {
+  if (!firstRender && focusHeading) {
     const heading = root.querySelector("h1");
     if (heading) heading.focus();
     window.scrollTo(0, 0);
   }
   firstRender = false;
+}
+
+/** Names the chosen municipality in the header, the chooser and the footer. */
+function showMunicipality(town) {
+  document.getElementById("municipality-name").textContent = town.name;
+  document.getElementById("plan-label").textContent = town.plan || "重層的支援体制整備事業 実施計画";
+  document.getElementById("footer-revision").textContent = `${town.name}の計画の版 ${town.revision}・jyuso-kb ${info.version}`;
+  chooser.value = town.code;
+}
+
+/** Answers for another municipality from now on: what was shown or typed for the previous one is forgotten. */
+function switchTo(town) {
+  forgetHousehold();
+  forgetQuestion();
+  forgetReport();
+  useMunicipality(town);
+  showMunicipality(town);
+}
+
+/** The in-page route to show after switching: a list stays, an item of the other plan goes up to its list. */
+function routeAfterSwitch() {
+  const { name, id } = parseHash();
+  if (name === "sheet") return "#/route"; // the sheet's result was forgotten
+  return id && VIEWS[name] ? `#/${name}` : window.location.hash;
+}
+
+function choose(code) {
+  const town = municipalities().find((m) => m.code === code);
+  if (!town || town === currentMunicipality()) return;
+  remember(town.code);
+  window.history.pushState(null, "", pageUrl(town.code, routeAfterSwitch()));
+  switchTo(town);
+  announce(`${town.name}の計画に切り替えました。`);
+  render({ focusHeading: false }); // the focus stays on the chooser
+}
+
+/** Back, forward and in-page links: follow the municipality the URL names, then the route. */
+function followUrl() {
+  const town = resolve();
+  const switched = town !== currentMunicipality();
+  if (switched) {
+    switchTo(town);
+    announce(`${town.name}の計画に切り替えました。`);
+  }
+  if (switched || (parseHash().known && window.location.href !== renderedUrl)) render();
 }
 
 async function start() {
@@ -114,21 +170,31 @@ async function start() {
     main.focus();
     main.scrollIntoView();
   });
-  window.addEventListener("hashchange", () => {
-    if (parseHash().known) render();
-  });
   try {
-    const health = await getJson("/health");
-    info.revision = health.revision;
-    document.getElementById("plan-label").textContent = health.plan;
-    document.getElementById("footer-revision").textContent = `計画の版 ${health.revision}・jyuso-kb ${health.version}`;
-    await loadWhyContext();
+    const [health] = await Promise.all([getJson("/health"), loadMunicipalities()]);
+    info.version = health.version;
   } catch (error) {
     const box = h("div");
     showError(box, error);
     add(clear(main), h("h1", {}, "読み込めませんでした"), box);
     return;
   }
+  const town = resolve();
+  // The URL names the municipality shown (a mistyped or stale code is replaced by the default's); none with one.
+  const canonical = pageUrl(town.code);
+  if (`${window.location.pathname}${window.location.search}${window.location.hash}` !== canonical) {
+    window.history.replaceState(null, "", canonical);
+  }
+  add(
+    clear(chooser),
+    municipalities().map((m) => h("option", { value: m.code }, optionLabel(m))),
+  );
+  document.getElementById("municipality-choice").hidden = !several();
+  chooser.addEventListener("change", () => choose(chooser.value));
+  useMunicipality(town);
+  showMunicipality(town);
+  window.addEventListener("hashchange", followUrl);
+  window.addEventListener("popstate", followUrl);
   await render();
 }
 

@@ -1,9 +1,10 @@
 // 相談の振り分け (POST /v1/route) and つなぎシート (a print-ready referral sheet built in the browser).
 //
 // The household lives only in this module's memory while the page is open: no localStorage, no sessionStorage,
-// no cookies, no URL parameters. Reloading the page or pressing 「新しい相談」 forgets it.
+// no cookies, no URL parameters. Reloading the page, pressing 「新しい相談」 or choosing another municipality
+// forgets it (a result from one municipality's plan is never shown under another's name).
 
-import { ApiError, catalog, postJson } from "./api.js";
+import { ApiError, catalog, currentMunicipality, postJson } from "./api.js";
 import { add, badge, clear, facts, h, jaDate, joinJa, link, reiwa, todayIso } from "./dom.js";
 import { consentChoices, needLabel, rulesGlossary, whyBlock } from "./why.js";
 
@@ -19,13 +20,30 @@ const GROUPS = [
 const MAX_NEEDS = 30;
 
 function freshHousehold() {
-  return { selected: new Set(), freeTexts: [], ages: "", consent: "unknown", asOf: todayIso(), result: null, at: null };
+  return {
+    selected: new Set(),
+    freeTexts: [],
+    ages: "",
+    consent: "unknown",
+    asOf: todayIso(),
+    result: null,
+    at: null,
+    municipality: null, // the municipality whose plan gave the result
+  };
 }
 
 export const household = freshHousehold();
 
-function resetHousehold() {
+/** Forgets the household: its needs, its answers and its result. */
+export function forgetHousehold() {
   Object.assign(household, freshHousehold());
+}
+
+/** The result in memory, if it is the chosen municipality's. */
+function currentResult() {
+  const here = currentMunicipality();
+  const from = household.municipality;
+  return household.result && from && here && from.code === here.code ? household.result : null;
 }
 
 function groupOf(need) {
@@ -274,7 +292,7 @@ export async function consultView(root, ctx) {
           type: "button",
           id: "route-clear",
           onclick: () => {
-            resetHousehold();
+            forgetHousehold();
             ctx.announce("入力と結果を消去しました。");
             ctx.rerender();
           },
@@ -312,14 +330,19 @@ export async function consultView(root, ctx) {
     busy = true;
     results.setAttribute("aria-busy", "true");
     ctx.announce("振り分けています…");
+    const asked = currentMunicipality();
     try {
-      household.result = await postJson("/v1/route", body);
+      const result = await postJson("/v1/route", body);
+      if (currentMunicipality() !== asked) return; // another municipality was chosen meanwhile: not its answer
+      household.result = result;
+      household.municipality = asked;
       household.at = new Date();
       renderResult(results, household.result);
       ctx.announce("振り分けの結果を表示しました。");
       const title = results.querySelector("h2");
       if (title) title.focus();
     } catch (error) {
+      if (currentMunicipality() !== asked) return;
       household.result = null;
       showError(results, error);
       ctx.announce("振り分けできませんでした。");
@@ -341,7 +364,7 @@ export async function consultView(root, ctx) {
   );
   renderChips();
   updateSummary();
-  if (household.result) renderResult(results, household.result);
+  if (currentResult()) renderResult(results, household.result);
 }
 
 export function showError(target, error) {
@@ -521,7 +544,7 @@ function reasons(item, programs = []) {
 
 export async function sheetView(root, ctx) {
   add(root, h("h1", { tabindex: "-1", class: "no-print" }, "つなぎシート"));
-  const result = household.result;
+  const result = currentResult();
   if (!result) {
     add(root, 
       h(
@@ -534,6 +557,7 @@ export async function sheetView(root, ctx) {
     return;
   }
   const made = household.at || new Date();
+  const town = household.municipality;
   const fy = result.fiscal_year;
   const rows = [
     ...(result.programs || []).map((p) =>
@@ -572,6 +596,7 @@ export async function sheetView(root, ctx) {
         h(
           "tbody",
           {},
+          h("tr", {}, h("th", { scope: "row" }, "市町村"), h("td", { id: "sheet-municipality" }, town.prefecture ? `${town.name}(${town.prefecture})` : town.name)),
           h("tr", {}, h("th", { scope: "row" }, "作成日"), h("td", {}, `${made.getFullYear()}年${made.getMonth() + 1}月${made.getDate()}日`)),
           h("tr", {}, h("th", { scope: "row" }, "基準日"), h("td", {}, `${jaDate(result.as_of)}(${fy ? reiwa(fy) : ""})`)),
           h("tr", {}, h("th", { scope: "row" }, "相談者"), h("td", {}, h("span", { class: "blank" }), h("span", { class: "muted small" }, "(手書き)"))),
@@ -608,7 +633,7 @@ export async function sheetView(root, ctx) {
       h(
         "p",
         { class: "notice" },
-        `${result.plan || ""}に基づく。計画の版 ${result.revision || ctx.revision || "—"}。`,
+        `${result.plan || `${town.name}の計画`}に基づく。計画の版 ${result.revision || ctx.revision || "—"}。`,
         "このシートには個人に関する情報が含まれます。関係機関への引き継ぎ以外に使わず、不要になったら適切に廃棄してください。",
       ),
     ),

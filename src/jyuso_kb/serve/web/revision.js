@@ -1,8 +1,8 @@
 // 計画の改定: a revised plan file is sent to POST /v1/validate; the page shows the Japanese validation report and
 // what differs from the active plan. Validation only: nothing is published or stored.
 
-import { postFile } from "./api.js";
-import { add, badge, clear, h, joinJa } from "./dom.js";
+import { currentMunicipality, postFile, templateUrl } from "./api.js";
+import { add, badge, clear, h, joinJa, link } from "./dom.js";
 import { showError } from "./consult.js";
 
 const TYPES = {
@@ -20,9 +20,15 @@ const SEVERITY = {
   error: ["エラー", "bad"],
 };
 
-const last = { name: "", report: null };
+const last = { name: "", report: null, municipality: null };
+
+/** Forgets the last report (another municipality was chosen). */
+export function forgetReport() {
+  Object.assign(last, { name: "", report: null, municipality: null });
+}
 
 export async function revisionView(root, ctx) {
+  const town = currentMunicipality();
   const fileInput = h("input", {
     type: "file",
     id: "revision-file",
@@ -76,12 +82,14 @@ export async function revisionView(root, ctx) {
     add(clear(results), h("p", {}, "検証しています(数秒かかります)…"));
     ctx.announce("検証しています…");
     try {
-      last.report = await postFile("/v1/validate", file, type);
-      last.name = file.name;
-      render(results, last.report, last.name);
+      const report = await postFile("/v1/validate", file, type);
+      if (currentMunicipality() !== town) return; // another municipality was chosen meanwhile
+      Object.assign(last, { report, name: file.name, municipality: town });
+      render(results, last.report, last.name, town);
       ctx.announce(last.report.conforms ? "検証の結果: 問題はありません。" : "検証の結果: 直すべき点があります。");
       results.querySelector("h2").focus();
     } catch (error) {
+      if (currentMunicipality() !== town) return;
       showError(results, error);
       ctx.announce("検証できませんでした。");
     } finally {
@@ -94,8 +102,9 @@ export async function revisionView(root, ctx) {
     h(
       "p",
       { class: "lead" },
-      "改定案のファイルを選ぶと、計画の要件(SHACL と品質チェック)を満たすかを検証し、現在の計画との違いを示します。検証だけを行い、計画は変更されず、ファイルはサーバーに保存されません。",
+      `改定案のファイルを選ぶと、計画の要件(SHACL と品質チェック)を満たすかを検証し、${town.name}の現在の計画との違いを示します。検証だけを行い、計画は変更されず、ファイルはサーバーに保存されません。`,
     ),
+    h("h2", { id: "revision-target" }, `${town.name}の計画を検証`),
     form,
     h(
       "div",
@@ -106,10 +115,19 @@ export async function revisionView(root, ctx) {
         {},
         "計画を表として書き出す(jyuso-kb workbook export)と、事業・課・マトリクス・会議・スケジュールなどのシートができます。編集した .xlsx、または CSV のフォルダを zip にしたものを選ぶと、違反ごとに「シート・行・列」を示します。",
       ),
+      h(
+        "p",
+        {},
+        link(templateUrl(), `${town.name}の空のワークブック(ひな形 .xlsx)をダウンロード`, {
+          id: "workbook-template",
+          download: "",
+        }),
+        h("span", { class: "help" }, "説明シートと選択肢付きの空の表です。新しく計画を書き起こすときに使います。"),
+      ),
     ),
     results,
   );
-  if (last.report) render(results, last.report, last.name);
+  if (last.report && last.municipality === town) render(results, last.report, last.name, town);
 }
 
 function findingsTable(findings) {
@@ -145,14 +163,14 @@ function itemName(item) {
   return `${item.label || item.id}${item.type ? `(${item.type})` : ""}`;
 }
 
-function diffBlock(diff) {
+function diffBlock(diff, town) {
   if (!diff) return null;
   const s = diff.summary || { added: 0, removed: 0, changed: 0 };
   const affected = diff.affected || null;
   return h(
     "section",
     { id: "revision-diff", "aria-labelledby": "revision-diff-title" },
-    h("h3", { id: "revision-diff-title" }, "現在の計画との違い"),
+    h("h3", { id: "revision-diff-title" }, `${town.name}の現在の計画との違い`),
     h("p", { id: "diff-summary" }, badge(`追加 ${s.added}件`, "ok"), badge(`削除 ${s.removed}件`, "bad"), badge(`変更 ${s.changed}件`, "warn")),
     (diff.added || []).length ? [h("h4", {}, "追加されたもの"), h("ul", {}, diff.added.map((i) => h("li", {}, itemName(i))))] : null,
     (diff.removed || []).length
@@ -194,11 +212,11 @@ function diffBlock(diff) {
           h("p", {}, joinJa([...(affected.programs || []), ...(affected.departments || [])].map((x) => x.label || x.id))),
         ]
       : null,
-    !s.added && !s.removed && !s.changed ? h("p", {}, "現在の計画との違いはありません。") : null,
+    !s.added && !s.removed && !s.changed ? h("p", {}, `${town.name}の現在の計画との違いはありません。`) : null,
   );
 }
 
-function render(target, report, name) {
+function render(target, report, name, town) {
   clear(target);
   const findings = report.findings || [];
   const checks = report.checks || [];
@@ -213,7 +231,11 @@ function render(target, report, name) {
           h("strong", {}, "この改定案には直すべき点があります。"),
           ` 違反 ${count("violation")}件・警告 ${count("warning")}件・品質チェック ${checks.length}件`,
         ),
-    h("p", { class: "small muted" }, `改定案の版 ${report.revision || "—"} / 現在の版 ${report.active_revision || "—"}`),
+    h(
+      "p",
+      { class: "small muted" },
+      `改定案の版 ${report.revision || "—"} / ${town.name}の現在の版 ${report.active_revision || "—"}`,
+    ),
     findings.length ? findingsTable(findings) : h("p", {}, "SHACL の指摘事項はありません。"),
     checks.length
       ? [
@@ -238,6 +260,6 @@ function render(target, report, name) {
           ),
         ]
       : null,
-    diffBlock(report.diff),
+    diffBlock(report.diff, town),
   );
 }

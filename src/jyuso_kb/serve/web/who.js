@@ -1,11 +1,17 @@
 // 誰が担当? — departments ranked for a question in residents' words. POST /v1/who-handles keeps the question out of
 // URLs, logs and the browser history.
 
-import { postJson } from "./api.js";
+import { currentMunicipality, postJson } from "./api.js";
 import { add, badge, clear, h, link } from "./dom.js";
 import { showError } from "./consult.js";
 
 const last = { q: "", result: null };
+
+/** Forgets the question and its answer (another municipality was chosen). */
+export function forgetQuestion() {
+  last.q = "";
+  last.result = null;
+}
 
 export async function whoView(root, ctx) {
   const input = h("input", {
@@ -48,13 +54,16 @@ export async function whoView(root, ctx) {
     if (busy) return;
     busy = true;
     ctx.announce("探しています…");
+    const asked = currentMunicipality();
     try {
-      last.result = await postJson("/v1/who-handles", { q });
+      const result = await postJson("/v1/who-handles", { q });
+      if (currentMunicipality() !== asked) return; // another municipality was chosen meanwhile
+      last.result = result;
       render(results, last.result);
       ctx.announce(`担当課の候補を${last.result.results.length}件表示しました。`);
       results.querySelector("h2").focus();
     } catch (error) {
-      showError(results, error);
+      if (currentMunicipality() === asked) showError(results, error);
     } finally {
       busy = false;
     }

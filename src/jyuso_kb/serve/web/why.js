@@ -1,15 +1,18 @@
 // Rendering the "why" of a routing answer in plain Japanese: the explanation, the plan section, the law, the rule.
 
-import { catalog } from "./api.js";
+import { catalog, currentMunicipality } from "./api.js";
 import { h, joinJa } from "./dom.js";
 
 let rulesById = new Map();
 let needLabels = new Map();
 let consentStates = [];
 
-/** Loads the rule names, the consent states and the thesaurus labels once (all public catalog data). */
+/** Loads the chosen municipality's rule names, consent states and thesaurus labels (all public catalog data, read
+ * once per municipality). */
 export async function loadWhyContext() {
+  const asked = currentMunicipality();
   const [rules, needs] = await Promise.all([catalog("/v1/rules"), catalog("/v1/needs")]);
+  if (currentMunicipality() !== asked) return; // another municipality was chosen meanwhile: its own call fills these
   rulesById = new Map(rules.rules.map((r) => [r.id, r]));
   consentStates = rules.consent || [];
   needLabels = new Map(needs.needs.map((n) => [n.id, n.label]));
