@@ -81,7 +81,7 @@ export function pageUrl(code, hash = window.location.hash) {
   return `${window.location.pathname}${query}${hash}`;
 }
 
-/** "魚津市(富山県)" for the chooser. */
+/** "<name>(<prefecture>)" for the chooser. */
 export function optionLabel(m) {
   return m.prefecture ? `${m.name}(${m.prefecture})` : m.name;
 }
