@@ -26,12 +26,14 @@ class Check:
     severity: str
     hint: str
     query: Query
+    workbook_hint: str = ""  # ``# workbook-hint:``: the hint in the workbook's sheets and columns
 
 
 @dataclass(frozen=True)
 class CheckResult:
     check: Check
     rows: tuple[tuple[str, ...], ...]
+    locations: tuple[str, ...] = ()  # for a plan read from a workbook: where each row's node is (sheet, row)
 
     @property
     def passed(self) -> bool:
@@ -42,10 +44,16 @@ class CheckResult:
             "name": self.check.name,
             "title": self.check.title,
             "severity": self.check.severity,
-            "hint": self.check.hint,
+            "hint": self.fix,
             "passed": self.passed,
             "rows": [list(r) for r in self.rows],
+            **({"locations": list(self.locations)} if self.locations else {}),
         }
+
+    @property
+    def fix(self) -> str:
+        """The hint to show: in the workbook's terms when the rows are located in a workbook, else the check's."""
+        return self.check.workbook_hint if any(self.locations) and self.check.workbook_hint else self.check.hint
 
 
 def load_check(path: Path) -> Check:
@@ -57,6 +65,7 @@ def load_check(path: Path) -> Check:
         severity=head.get("severity", "error"),
         hint=head.get("hint", ""),
         query=prepareQuery(text),
+        workbook_hint=head.get("workbook-hint", ""),
     )
 
 

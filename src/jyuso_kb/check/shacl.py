@@ -11,6 +11,7 @@ from functools import lru_cache
 
 import pyshacl
 from rdflib import RDFS, Graph, Literal, URIRef
+from rdflib.collection import Collection
 from rdflib.namespace import SH
 from rdflib.term import Node
 
@@ -18,6 +19,7 @@ from jyuso_kb import resources
 from jyuso_kb.namespaces import JYSH, bind_prefixes
 from jyuso_kb.plan.read import read_files
 from jyuso_kb.plan.source import PlanSource
+from jyuso_kb.plan.workbook.findings import workbook_hint
 
 SEVERITY_EN = {SH.Violation: "violation", SH.Warning: "warning", SH.Info: "info"}
 
@@ -35,6 +37,12 @@ class Finding:
     hint: str
     value: str
     location: str = ""
+    workbook_hint: str = ""  # how to fix it in the workbook's sheets and columns (shown when located in one)
+
+    @property
+    def fix(self) -> str:
+        """The hint to show: in the workbook's terms for a finding located in a workbook, else the shape's."""
+        return self.workbook_hint if self.location and self.workbook_hint else self.hint
 
     def as_dict(self) -> dict[str, str]:
         return {
@@ -45,7 +53,7 @@ class Finding:
             "shape": self.shape,
             "path": self.path,
             "message": self.message,
-            "hint": self.hint,
+            "hint": self.fix,
             "value": self.value,
         }
 
@@ -113,9 +121,29 @@ def _findings(results: Graph, data: Graph, shapes: Graph) -> list[Finding]:
                 message=message or "要件を満たしていません。",
                 hint=_hint(shapes, source_shape),
                 value=_short(data, value) if value is not None else "",
+                workbook_hint=_workbook_hint(results, result, data, shapes, source_shape),
             )
         )
     return out
+
+
+def _workbook_hint(results: Graph, result: Node, data: Graph, shapes: Graph, shape: Node | None) -> str:
+    """The fix hint in the workbook's terms: the sheet and column of the result's path and the kind of constraint
+    broken (``mapping/workbook.yaml``, ``finding_hints``), or the shape's own ``jysh:workbookHint``."""
+    component = results.value(result, SH.sourceConstraintComponent)
+    kind = str(component).rsplit("#", 1)[-1] if isinstance(component, URIRef) else ""
+    template = ""
+    lang = None
+    if shape is not None:
+        template = _japanese(list(shapes.objects(shape, JYSH.workbookHint)))
+        for parent in (*shapes.subjects(SH.property, shape), *shapes.subjects(SH.sparql, shape)):
+            template = template or _japanese(list(shapes.objects(parent, JYSH.workbookHint)))
+        qualified = shapes.value(shape, SH.qualifiedValueShape)
+        languages = shapes.value(qualified, SH.languageIn) if qualified is not None else None
+        if languages is not None:
+            lang = next((str(x) for x in Collection(shapes, languages)), None)
+    focus, path = results.value(result, SH.focusNode), results.value(result, SH.resultPath)
+    return workbook_hint(data, focus, path, kind, template, lang)
 
 
 def _japanese(literals: list[Node]) -> str:
@@ -196,7 +224,7 @@ def render_text(report: Report) -> str:
             lines.append(f"  値: {f.value}")
         if f.location:
             lines.append(f"  場所: {f.location}")
-        if f.hint:
-            lines.append(f"  直し方: {f.hint}")
+        if f.fix:
+            lines.append(f"  直し方: {f.fix}")
         lines.append(f"  形状: {f.shape}")
     return "\n".join(lines)

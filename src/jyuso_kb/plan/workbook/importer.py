@@ -13,6 +13,7 @@ from jyuso_kb.errors import InputError
 from jyuso_kb.namespaces import PREFIXES
 from jyuso_kb.plan.workbook.cells import CellError, Terms, parse_value, split_cell, unescape_cell
 from jyuso_kb.plan.workbook.choices import Resolver, normalise, unknown_of
+from jyuso_kb.plan.workbook.findings import sheet_column
 from jyuso_kb.plan.workbook.mapping import _ABSOLUTE_IRI_RE, _PREFIX_RE, Mapping, SheetSpec, load_mapping
 from jyuso_kb.plan.workbook.sheets import (
     Location,
@@ -294,12 +295,15 @@ def locate(index: WorkbookIndex, focus_iri: str | Node, path_iri: str | Node | N
     """Where in the workbook a finding's node (and property) was written, as 「シート <name>、行 <n>、列 <header>」.
 
     ``focus_iri`` and ``path_iri`` may be full IRIs, ``<IRI>``, prefixed names (as in validation reports) or nodes.
-    Returns the cell when the property has a column in the node's row, else the row, else "" (not in the workbook).
+    Returns the cell when the property has a column in the node's row, else the row; for a node that is no row of the
+    workbook (a provision of the law), the sheet and column that hold the property when only one sheet does; else "".
     """
     focus = _resolve(index, focus_iri)
     if focus is None:
         return ""
     path = _resolve(index, path_iri) if path_iri else None
+    if path is not None and focus not in index.rows:
+        return sheet_column(path)
     if path is not None:
         cell = index.cells.get((focus, path))
         if cell is not None:

@@ -122,6 +122,7 @@ class Mapping:
     template: dict[str, str] = field(default_factory=dict)
     # 「不明」: (the property a cell of 不明 writes, the mark of the properties that may be unstated, its display text)
     unknown: tuple[URIRef, URIRef, URIRef] | None = None
+    finding_hints: dict[str, str] = field(default_factory=dict)  # how a finding on a workbook is fixed, by kind
 
     def ignored_sheets(self) -> set[str]:
         """Sheets the template adds for people (the guide, the lists of choices): never read on import."""
@@ -262,6 +263,7 @@ def _load_mapping(path: str) -> Mapping:
         ),
         choices_sheet=str((raw.get("choices_sheet") or {}).get("name", "")),
         template=template,
+        finding_hints={str(k): str(v) for k, v in (raw.get("finding_hints") or {}).items()},
         unknown=tuple(iri(unknown[k], "unknown") for k in ("property", "marker", "text")) if unknown else None,  # type: ignore[arg-type]
     )
     names = mapping.sheet_names()
