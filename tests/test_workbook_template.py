@@ -732,8 +732,12 @@ def test_the_api_wants_both_code_and_name(api: TestClient) -> None:
 @pytest.mark.parametrize("path", [OLD / "uozu-export.xlsx", OLD / "uozu-export-csv"], ids=["xlsx", "csv"])
 def test_a_workbook_exported_before_labels_imports_and_validates_as_before(uozu: PlanSource, path: Path) -> None:
     graph, _ = importer.read_workbook(path)
-    assert isomorphic(graph, uozu.data)
-    assert len(graph) == len(uozu.data)
+    then = Graph()  # the plan as it was when the copy was saved: before its municipality stated its prefecture
+    then += uozu.data
+    for added in (JY.prefecture, JY.codeSource):
+        then.remove((None, added, None))
+    assert isomorphic(graph, then)
+    assert len(graph) == len(then)
     assert validate(PlanSource(uozu.vocabulary, graph, str(path))).conforms
 
 

@@ -306,6 +306,7 @@ def _program(hit: _Hit) -> dict[str, Any]:
     t = hit.target
     return {
         "id": t.id,
+        "iri": t.iri,
         "label": t.label,
         "legal_basis": list(t.legal_basis),
         "role": "、".join(hit.roles),
@@ -320,6 +321,7 @@ def _department(hit: _Hit) -> dict[str, Any]:
     t = hit.target
     return {
         "id": t.id,
+        "iri": t.iri,
         "label": t.label,
         "role": "、".join(hit.roles),
         "functions": hit.functions or list(t.functions),
@@ -329,7 +331,7 @@ def _department(hit: _Hit) -> dict[str, Any]:
 
 def _simple(hit: _Hit) -> dict[str, Any]:
     t = hit.target
-    out: dict[str, Any] = {"id": t.id, "label": t.label, "role": "、".join(hit.roles), "why": hit.why}
+    out: dict[str, Any] = {"id": t.id, "iri": t.iri, "label": t.label, "role": "、".join(hit.roles), "why": hit.why}
     if t.legal_basis:
         out["legal_basis"] = list(t.legal_basis)
     return out
@@ -341,6 +343,7 @@ def _planned(hit: _Hit, year: int) -> dict[str, Any]:
     starts = sorted(y for y in (t.operating_years or ()) if y > year)
     return {
         "id": t.id,
+        "iri": t.iri,
         "label": t.label,
         "kind": t.kind,
         "role": "、".join(hit.roles),

@@ -66,7 +66,7 @@ def who_handles(index: RoutingIndex, query: str, today: date | None = None) -> d
         "query": query,
         "results": [
             {
-                "department": {"id": d, "label": by_id[d].label},
+                "department": {"id": d, "iri": by_id[d].iri, "label": by_id[d].label},
                 "matched": matched[d],
                 "score": round(scores[d] / total, 3),
             }

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from jyuso_kb.check.quality import CheckResult
+from jyuso_kb.check.shacl import Report
 from jyuso_kb.check.validation import Validation
 from jyuso_kb.plan.workbook.importer import locate
 from jyuso_kb.plan.workbook.sheets import WorkbookIndex
@@ -30,13 +31,21 @@ def located_checks(results: Iterable[CheckResult], indexes: Sequence[WorkbookInd
     )
 
 
+def located_report(report: Report, indexes: Sequence[WorkbookIndex]) -> Report:
+    """The SHACL report with each finding's place in the workbooks (unchanged when there are none)."""
+    if not indexes:
+        return report
+    return replace(
+        report, findings=tuple(replace(f, location=where(indexes, f.focus, f.path)) for f in report.findings)
+    )
+
+
 def in_workbook(result: Validation, indexes: Sequence[WorkbookIndex]) -> Validation:
     """The validation with its findings and failed checks located in the workbooks (unchanged when there are none)."""
     if not indexes:
         return result
-    findings = tuple(replace(f, location=where(indexes, f.focus, f.path)) for f in result.report.findings)
     return replace(
         result,
-        report=replace(result.report, findings=findings),
+        report=located_report(result.report, indexes),
         failed_checks=located_checks(result.failed_checks, indexes),
     )

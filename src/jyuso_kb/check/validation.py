@@ -8,6 +8,8 @@ from typing import Any
 from jyuso_kb.check import quality, shacl
 from jyuso_kb.check.verdict import blocking, conforms
 from jyuso_kb.plan.source import PlanSource
+from jyuso_kb.plan.workbook.choices import vocabulary_graph
+from jyuso_kb.plan.workbook.mapping import load_mapping
 
 
 @dataclass(frozen=True)
@@ -27,3 +29,12 @@ def validate(plan: PlanSource) -> Validation:
     report = shacl.validate(plan)
     results = quality.run(plan.merged())
     return Validation(report, tuple(blocking(results)), conforms(report, results))
+
+
+def prepare() -> None:
+    """Read once what every validation reads (shapes, checks, the workbook mapping and the vocabulary its hints
+    name), so that the processes forked to validate uploads inherit it instead of reading it again each time."""
+    shacl.shapes_graph()
+    quality.checks()
+    load_mapping()
+    vocabulary_graph()

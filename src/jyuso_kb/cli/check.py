@@ -12,8 +12,9 @@ from rdflib import RDF, RDFS
 from jyuso_kb.check import owl as consistency
 from jyuso_kb.check import quality
 from jyuso_kb.check import shacl as validation
+from jyuso_kb.check.located import located_checks, located_report
 from jyuso_kb.check.verdict import blocking, conforms
-from jyuso_kb.cli.common import EXIT_NOT_CONFORMING, EXIT_OK, add_plan_arguments, dump, plan_of, render_check
+from jyuso_kb.cli.common import EXIT_NOT_CONFORMING, EXIT_OK, add_plan_arguments, dump, located_plan_of, render_check
 from jyuso_kb.errors import InputError
 from jyuso_kb.namespaces import JY
 from jyuso_kb.plan.terms import label
@@ -36,10 +37,10 @@ COUNTED = (
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    plan = plan_of(args)
+    plan, indexes = located_plan_of(args)
     merged = plan.merged()
-    report = validation.validate(plan)
-    checks = quality.run(reason(merged).graph)  # over what the rules derive too
+    report = located_report(validation.validate(plan), indexes)
+    checks = list(located_checks(quality.run(reason(merged).graph), indexes))  # over what the rules derive too
     try:
         owl = consistency.check(merged)
     except (OSError, subprocess.CalledProcessError) as err:

@@ -11,9 +11,10 @@ from typing import Any
 from jyuso_kb.check import quality
 from jyuso_kb.errors import InputError
 from jyuso_kb.namespaces import JY
-from jyuso_kb.plan.load import load_plan
+from jyuso_kb.plan.load import load_plan, load_with_locations
 from jyuso_kb.plan.municipalities import choose, load_plans
 from jyuso_kb.plan.source import PlanSource
+from jyuso_kb.plan.workbook.sheets import WorkbookIndex
 
 EXIT_OK, EXIT_NOT_CONFORMING, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -25,11 +26,15 @@ def dump(data: Any) -> None:
 def render_check(result: quality.CheckResult) -> str:
     kind = "違反" if result.check.severity == "error" else "警告"
     lines = ["", f"[{kind}] 品質チェック {result.check.name}: {result.check.title}"]
-    lines += [f"  対象: {' '.join(row)}" for row in result.rows[:20]]
+    places = list(result.locations) + [""] * len(result.rows)
+    lines += [
+        f"  対象: {' '.join(row)}" + (f"({place})" if place else "")
+        for row, place in zip(result.rows[:20], places, strict=False)
+    ]
     if len(result.rows) > 20:
         lines.append(f"  …ほか {len(result.rows) - 20} 件")
-    if result.check.hint:
-        lines.append(f"  直し方: {result.check.hint}")
+    if result.fix:
+        lines.append(f"  直し方: {result.fix}")
     return "\n".join(lines) + "\n"
 
 
@@ -55,9 +60,13 @@ def plan_of(args: argparse.Namespace) -> PlanSource:
     """The plan a command answers from: with ``--municipality``, that municipality's among the plans given (each
     ``--data`` one municipality's); without it, everything given read as one plan, as long as it is one
     municipality's (exit 2 otherwise, naming the codes to choose from)."""
-    if args.municipality:
-        return choose(load_plans(args.data), args.municipality).plan
-    plan = load_plan(args.data)
+    return located_plan_of(args)[0]
+
+
+def located_plan_of(args: argparse.Namespace) -> tuple[PlanSource, list[WorkbookIndex]]:
+    """:func:`plan_of`, with where each fact stood in the workbooks among the paths (sheet, row, column)."""
+    paths = [choose(load_plans(args.data), args.municipality).plan.origin] if args.municipality else args.data
+    plan, indexes = load_with_locations(paths) if paths else (load_plan(), [])
     codes = sorted({str(c) for c in plan.data.objects(None, JY.localGovernmentCode)})
     if len(codes) > 1:
         raise InputError(
@@ -66,4 +75,4 @@ def plan_of(args: argparse.Namespace) -> PlanSource:
             "--data",
             f"--municipality で全国地方公共団体コードを指定してください(読み込んだ計画: {'、'.join(codes)})。",
         )
-    return plan
+    return plan, indexes

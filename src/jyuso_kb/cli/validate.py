@@ -4,28 +4,20 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import replace
 
 from jyuso_kb.check import shacl
+from jyuso_kb.check.located import in_workbook
 from jyuso_kb.check.validation import validate
 from jyuso_kb.cli.common import EXIT_NOT_CONFORMING, EXIT_OK, MUNICIPALITY_HELP, dump, render_check
 from jyuso_kb.plan.load import load_plan, load_with_locations
 from jyuso_kb.plan.municipalities import choose, load_plans
-from jyuso_kb.plan.workbook.importer import locate
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
     paths = [choose(load_plans(args.paths), args.municipality).plan.origin] if args.municipality else args.paths
     plan, indexes = load_with_locations(paths) if paths else (load_plan(), [])
-    result = validate(plan)
+    result = in_workbook(validate(plan), indexes)
     report = result.report
-    if indexes:
-        located = []
-        for finding in report.findings:
-            where = next((w for w in (locate(i, finding.focus, finding.path or None) for i in indexes) if w), "")
-            located.append(replace(finding, location=where))
-        report = replace(report, findings=tuple(located))
-        result = replace(result, report=report)
     if args.json:
         dump(result.as_dict())
     else:

@@ -11,8 +11,8 @@ from rdflib import Graph
 
 from jyuso_kb import resources
 from jyuso_kb.formats.catalog import programs
-from jyuso_kb.namespaces import data_prefixes
 from jyuso_kb.formula import formula_safe
+from jyuso_kb.namespaces import data_prefixes
 
 FORMATS = ("ttl", "jsonld", "csv")
 CSV_COLUMNS = (
@@ -41,9 +41,7 @@ def to_jsonld(graph: Graph) -> str:
     """JSON-LD with the project's context inline, plus the prefix of each municipality's data the graph holds (the
     published context names no municipality)."""
     context = json.loads(resources.jsonld_context_file().read_text(encoding="utf-8"))["@context"]
-    return graph.serialize(
-        format="json-ld", context={**context, **data_prefixes(graph)}, auto_compact=True, indent=2
-    )
+    return graph.serialize(format="json-ld", context={**context, **data_prefixes(graph)}, auto_compact=True, indent=2)
 
 
 def csv_cell(value: Any) -> str:

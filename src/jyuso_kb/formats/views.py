@@ -70,6 +70,7 @@ def department(graph: Graph, node: Node) -> dict[str, Any]:
     division = graph.value(node, JY.division)
     return {
         "id": local_id(node),
+        "iri": str(node),
         "label": label(graph, node),
         "label_en": label(graph, node, "en"),
         "aliases": _literals(graph, node, SKOS.altLabel),
@@ -97,6 +98,7 @@ def meeting(graph: Graph, node: Node) -> dict[str, Any]:
     consent = graph.value(node, JY.requiresConsent)
     return {
         "id": local_id(node),
+        "iri": str(node),
         "label": label(graph, node),
         "label_en": label(graph, node, "en"),
         "aliases": _literals(graph, node, SKOS.altLabel),

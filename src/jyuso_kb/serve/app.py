@@ -22,8 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from jyuso_kb import __version__
-from jyuso_kb.check import quality
-from jyuso_kb.check import shacl as validation
+from jyuso_kb.check import validation
 from jyuso_kb.errors import InputError
 from jyuso_kb.plan.municipalities import MunicipalPlan, load_plans, municipality_of
 from jyuso_kb.plan.source import PlanSource
@@ -63,8 +62,7 @@ def create_app(
         tenants = open_tenants(
             loaded, config.store, default_code(loaded, config.default_municipality), config.sparql_limits()
         )
-        quality.checks()
-        validation.shapes_graph()
+        validation.prepare()
         app.state.tenants = tenants
         app.state.tokens = Tokens.load(config.tokens_file)
         app.state.executors = Executors.start()

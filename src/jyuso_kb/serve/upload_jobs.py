@@ -4,19 +4,19 @@ returns plain, picklable values."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from rdflib import Graph
 
+from jyuso_kb.check.located import in_workbook
 from jyuso_kb.check.validation import validate
 from jyuso_kb.errors import InputError
 from jyuso_kb.formats.diff import render_text, semantic_diff
 from jyuso_kb.plan.municipalities import municipality_of
 from jyuso_kb.plan.source import PlanSource
 from jyuso_kb.serve.snapshot import Snapshot, build_snapshot
-from jyuso_kb.serve.uploads import parse_with_locations, precheck, where_in_workbook
+from jyuso_kb.serve.uploads import parse_with_locations, precheck
 from jyuso_kb.store.revisions import Store, canonical, content_id
 
 
@@ -25,11 +25,10 @@ def _report(body: bytes, kind: str, snap: Snapshot, scratch: Path) -> tuple[dict
     uploaded, index = parse_with_locations(body, kind, scratch)
     payload = canonical(uploaded)
     revision = PlanSource(snap.plan.vocabulary, uploaded, "upload")
-    result = validate(revision)
-    findings = [replace(f, location=where_in_workbook(index, f.focus, f.path)) for f in result.report.findings]
+    result = in_workbook(validate(revision), [index] if index is not None else [])
     report = {
         "conforms": result.conforms,
-        "findings": [f.as_dict() for f in findings],
+        "findings": [f.as_dict() for f in result.report.findings],
         "checks": [r.as_dict() for r in result.failed_checks],
         "revision": content_id(payload)[0],
         "municipality": _municipality(uploaded),

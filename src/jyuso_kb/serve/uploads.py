@@ -20,7 +20,7 @@ from rdflib import Graph, Literal
 
 from jyuso_kb.errors import InputError
 from jyuso_kb.plan.read import CONTEXT_IRI, parse_jsonld, parse_turtle
-from jyuso_kb.plan.workbook.importer import locate, read_workbook
+from jyuso_kb.plan.workbook.importer import read_workbook
 from jyuso_kb.plan.workbook.sheets import WorkbookIndex
 
 MAX_BODY = 10 * 1024 * 1024
@@ -287,7 +287,3 @@ def parse(body: bytes, kind: str) -> Graph:
         if isinstance(o, Literal) and len(o) > MAX_LITERAL // 4 and len(str(o).encode("utf-8")) > MAX_LITERAL:
             raise _too_long()
     return graph
-
-
-def where_in_workbook(index: WorkbookIndex | None, focus: str, path: str) -> str:
-    return locate(index, focus, path or None) if index is not None else ""

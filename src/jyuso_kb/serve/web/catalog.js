@@ -277,7 +277,7 @@ function meetingFacts(m, cls = "facts") {
         : [m.member_description || "", m.members_from ? [" (", link(`#/meetings/${enc(m.members_from.id)}`, m.members_from.label), "の構成員から)"] : null],
     ],
     ["開催頻度", m.frequency],
-    ["本人の同意", m.requires_consent ? badge("必要", "warn") : badge("不要")],
+    ["本人の同意", m.requires_consent == null ? badge("不明") : m.requires_consent ? badge("必要", "warn") : badge("不要")],
     ["守秘義務", m.confidentiality_duty === true ? badge("あり", "info") : m.confidentiality_duty === false ? "なし" : null],
     ["根拠法令", m.legal_basis ? badge(m.legal_basis, "legal") : null],
     ["別名", joinJa(m.aliases || [])],
