@@ -133,7 +133,11 @@ def test_who_handles_get_and_post_agree(client: TestClient) -> None:
     get = client.get("/v1/who-handles", params={"q": "隣の空き家が心配"})
     post = client.post("/v1/who-handles", json={"q": "隣の空き家が心配"})
     assert get.json() == post.json()
-    assert get.json()["results"][0]["department"] == {"id": "dept-toshikeikaku", "label": "都市計画課"}
+    assert get.json()["results"][0]["department"] == {
+        "id": "dept-toshikeikaku",
+        "iri": "https://w3id.org/jyuso-kb/data/uozu/dept-toshikeikaku",
+        "label": "都市計画課",
+    }
     assert post.headers["cache-control"] == "no-store"
 
 

@@ -1087,6 +1087,26 @@ BAD_REQUESTS: dict[tuple[str, str], tuple[dict[str, Any], int]] = {
     ("POST", "/v1/revisions"): ({"content": b"<urn:a> <urn:b> <urn:c> .", "headers": TTL}, 401),
     ("POST", "/v1/revisions/{revision_id}/activate"): ({"path": "no-such-revision/activate"}, 401),
     ("POST", "/v1/revisions/diff"): ({"json": {"old": "no-such-revision"}}, 404),
+    ("GET", "/v1/rules"): (LONG_QS, 414),
+    ("GET", "/v1/municipalities"): (LONG_QS, 414),
+    ("GET", "/v1/municipalities/{code}"): ({"path": "123456"}, 404),
+}
+SHARED = ("/health", "/v1/municipalities", "/v1/context.jsonld", "/v1/workbook/template")
+# Every plan-scoped operation again under /v1/municipalities/{code}/, with the same bad request and the same answer.
+
+
+def _url(path: str, kwargs: dict[str, Any]) -> str:
+    """The URL of a request: its ``path`` replaces the template from its first placeholder on."""
+    return path.split("{")[0] + kwargs["path"] if "path" in kwargs else path
+
+
+BAD_REQUESTS |= {
+    (method, "/v1/municipalities/{code}/" + path[len("/v1/") :]): (
+        {**kwargs, "path": "162043/" + _url(path, kwargs)[len("/v1/") :]},
+        status,
+    )
+    for (method, path), (kwargs, status) in list(BAD_REQUESTS.items())
+    if not path.startswith(SHARED)
 }
 
 
@@ -1099,10 +1119,9 @@ def test_every_operation_has_a_bad_request_answered_with_the_error_shape(client:
     assert _operations(client) == set(BAD_REQUESTS)
     for (method, path), (kwargs, status) in sorted(BAD_REQUESTS.items()):
         kwargs = dict(kwargs)
-        url = path
-        if "path" in kwargs:
-            url = path.split("{")[0] + kwargs.pop("path")
-            assert url.count("/") == path.count("/")
+        url = _url(path, kwargs)
+        kwargs.pop("path", None)
+        assert url.count("/") == path.count("/"), url
         response = client.request(method, url, **kwargs)
         assert_error(response, status)
 

@@ -506,6 +506,9 @@ def test_string_doublings_past_the_worker_memory_limit_get_422(
         _label(client)
         before = pool.pids()
         for pid in before:  # the limit is this process' size at fork time plus the allowance
+            # a worker sets its limit first thing after the fork: on a busy machine, the one that did not answer the
+            # first query may not have run yet
+            assert _wait_until(lambda pid=pid: _address_space_limit(pid) != -1, 30), pid
             base = _address_space_limit(pid) - settings.sparql_memory  # this process' size when it forked
             assert 0 < base <= _status_kib(me, "VmSize") * 1024 + 64 * MIB, base
         idle = {pid: _status_kib(pid, "VmRSS") for pid in before}

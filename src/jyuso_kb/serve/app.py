@@ -63,6 +63,8 @@ def create_app(
             loaded, config.store, default_code(loaded, config.default_municipality), config.sparql_limits()
         )
         validation.prepare()
+        for tenant in tenants:
+            tenant.sparql.start()
         app.state.tenants = tenants
         app.state.tokens = Tokens.load(config.tokens_file)
         app.state.executors = Executors.start()

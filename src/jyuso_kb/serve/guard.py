@@ -59,9 +59,11 @@ def docs_policy(page: bytes) -> bytes:
 
 
 class Guard:
-    """ASGI middleware: query-string and body limits, revision header, no-store, CORS for the catalog, ``nosniff`` on
-    every response, a Content-Security-Policy on the /docs pages, access log; dispatches the paths of ``direct`` to
-    their plain ASGI endpoints."""
+    """ASGI middleware: the municipality a request is for (``/v1/municipalities/{code}/…`` is passed on as ``/v1/…``
+    with that municipality and its snapshot pinned; an unknown code is a 404), query-string and body limits, revision
+    and municipality headers, no-store, CORS for the catalog, ``nosniff`` on every response, a Content-Security-Policy
+    on the /docs pages, access log (with the path as asked); dispatches the paths of ``direct`` to their plain ASGI
+    endpoints."""
 
     def __init__(self, app: ASGIApp, max_body: int, direct: Mapping[str, ASGIApp]) -> None:
         self.app = app

@@ -110,7 +110,8 @@ def opening(plan: MunicipalPlan, store: Store | None) -> tuple[PlanSource, str |
 def open_tenants(
     plans: Sequence[MunicipalPlan], store_root: Path | None, default: str, limits: SparqlLimits
 ) -> Tenants:
-    """Each municipality's snapshot (from its active stored revision when there is one) and SPARQL workers."""
+    """Each municipality's snapshot (from its active stored revision when there is one) and SPARQL pool, not
+    started yet: the caller forks the workers once the rest of the process is loaded, so that they share it."""
     log = logging.getLogger("jyuso_kb")
     tenants = []
     for plan in plans:
@@ -119,7 +120,6 @@ def open_tenants(
         source, active, why = opening(plan, store)
         snapshot = build_snapshot(source, active)
         log.info("%s %s: %s", code, plan.municipality.name, why)
-        pool = SparqlPool(snapshot.merged, limits)
-        pool.start()
+        pool = SparqlPool(snapshot.merged, limits)  # started by the caller, once everything is loaded
         tenants.append(Tenant(code, snapshot, pool, store, asyncio.Lock()))
     return Tenants(tenants, default)
