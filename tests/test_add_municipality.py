@@ -36,6 +36,7 @@ from jyuso_kb.serve.settings import Settings
 
 from .conftest import KASOU_DIR
 from .test_municipalities import filled_template
+from .workbook_support import title_of, worksheet
 
 ROOT = Path(__file__).resolve().parents[1]
 HEADING = "## 自分の市町村を加える / Add your municipality"
@@ -195,8 +196,8 @@ def _own(plan: PlanSource, cls: Any) -> set[str]:
 def _cell(path: Path, sheet: str, row: int, header: str, value: object = None) -> object:
     """Writes ``value`` in the cell of that sheet, row and column header, as staff would in Excel; the old value."""
     book = openpyxl.load_workbook(path)
-    column = next(c.column for c in book[sheet][1] if c.value == header)
-    cell = book[sheet].cell(row=row, column=column)
+    column = next(c.column for c in worksheet(book, sheet)[1] if c.value == header)
+    cell = worksheet(book, sheet).cell(row=row, column=column)
     old, cell.value = cell.value, value
     book.save(path)
     return old
@@ -225,20 +226,20 @@ def test_adding_a_municipality_as_the_readme_says(
         assert made.argv[made.argv.index("--out") + 1] == str(workbook)
         blank = openpyxl.load_workbook(workbook)
         expected = workbook_format.template_tables(CODE, NAME)
-        assert blank.sheetnames == [t.name for t in expected.tables]
+        assert blank.sheetnames == [t.title or t.name for t in expected.tables]  # Japanese sheet names
         assert blank.sheetnames[0] == "説明"
         for table in expected.tables:
-            assert [c.value for c in blank[table.name][1]] == table.header, table.name
-        municipality = {
-            c.value: v.value for c, v in zip(blank["municipality"][1], blank["municipality"][2], strict=True)
-        }
+            assert [c.value for c in worksheet(blank, table.name)[1]] == table.header, table.name
+        municipality = {c.value: v.value for c, v in zip(blank["市町村"][1], blank["市町村"][2], strict=True)}
         assert (municipality["全国地方公共団体コード"], municipality["名称"]) == (CODE, NAME)
-        assert blank["programs"].max_row == 1  # no programme yet
+        assert blank["実施事業"].max_row == 1  # no programme yet
 
         # 2. policy staff fill in the sheets (here: 架空町's rows, renamed to 春日井市)
         assert filling.of("sh") == []
-        for sheet in re.findall(r"`([a-z_]+)`\(", filling.text):
-            assert sheet in blank.sheetnames, sheet
+        named = re.findall(r"「([^」]+)」\(`([a-z_]+)`\)", filling.text)
+        assert len(named) == 16
+        for title, name in named:
+            assert title in blank.sheetnames and title_of(name) == title, (title, name)
         filled_template(kasou, workbook, code=CODE, name=NAME, renames=RENAMES, write=workbook_format.write_xlsx)
 
         # 3. validate: a cell left empty → exit 1 naming sheet, row and column; filled again → 0; then the checks

@@ -26,40 +26,42 @@ from jyuso_kb.namespaces import JY
 from jyuso_kb.plan.load import load_with_locations
 from jyuso_kb.plan.source import PlanSource
 
+from .workbook_support import worksheet
+
 KASOU = "https://w3id.org/jyuso-kb/data/kasou/"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EXPECTED = [
     # (focus, location, message, hint)
     (
         "kasou:prog-anshin-soudan",
-        "シート programs、行 2、列 所管課",
+        "シート 実施事業、行 2、列 所管課",
         "事業に所管課がないか、所管課が既知の課ではありません。",
-        "シート programs(実施事業)の列「所管課」に値を書いてください。",
+        "シート 実施事業(programs)の列「所管課」に値を書いてください。",
     ),
     (
         "kasou:prog-anshin-soudan",
-        "シート programs、行 2、列 実施方式",
+        "シート 実施事業、行 2、列 実施方式",
         "事業の実施方式(直営・委託・直営及び委託)がないか、2つ以上あります。",
-        "シート programs(実施事業)の列「実施方式」に値を書いてください。選べる値: 委託、直営、直営及び委託。"
+        "シート 実施事業(programs)の列「実施方式」に値を書いてください。選べる値: 委託、直営、直営及び委託。"
         "計画に記載がなければ「不明」と書けます。",
     ),
     (
         "kasou:prog-marugoto-soudan",
-        "シート programs、行 3、列 実施方式",
+        "シート 実施事業、行 3、列 実施方式",
         "事業の実施方式が選択肢(直営・委託・直営及び委託)にありません。",
-        "シート programs(実施事業)の列「実施方式」の値を選択肢から選んでください。選べる値: 委託、直営、直営及び委託。",
+        "シート 実施事業(programs)の列「実施方式」の値を選択肢から選んでください。選べる値: 委託、直営、直営及び委託。",
     ),
     (
         "kasou:prog-tsunagari-houmon",
-        "シート legal_items、行 6、列 根拠規定",
+        "シート 根拠規定、行 6、列 根拠規定",
         "事業に根拠となる社会福祉法第106条の4第2項の号(法令の項目)がありません。",
-        "シート legal_items(根拠規定)の列「根拠規定」に値を書いてください。",
+        "シート 根拠規定(legal_items)の列「根拠規定」に値を書いてください。",
     ),
     (
         "law:a106-4-p2-i4",
-        "シート legal_items、列 根拠規定",
+        "シート 根拠規定(legal_items)、列 根拠規定",
         "社会福祉法第106条の4第2項第4号 を実施する事業が計画にありません。",
-        "この号を実施する事業をシート programs(実施事業)に加え、シート legal_items(根拠規定)の列「根拠規定」に"
+        "この号を実施する事業をシート 実施事業(programs)に加え、シート 根拠規定(legal_items)の列「根拠規定」に"
         "この号(またはその号の細分)を書いてください。",
     ),
 ]
@@ -70,7 +72,7 @@ UNDEFINED_HINT = (
 
 
 def _set(book: object, sheet: str, ident: str, header: str, value: str | None) -> None:
-    rows = book[sheet]  # type: ignore[index]
+    rows = worksheet(book, sheet)  # type: ignore[index]
     headers = [c.value for c in rows[1]]
     [row] = [r for r in rows.iter_rows(min_row=2) if r[0].value == ident]
     row[headers.index(header)].value = value
@@ -87,7 +89,7 @@ def broken(kasou: PlanSource, tmp_path_factory: pytest.TempPathFactory) -> Path:
     _set(book, "programs", "kasou:prog-anshin-soudan", "実施方式", None)
     _set(book, "programs", "kasou:prog-marugoto-soudan", "実施方式", "jy:mode-outsourced")
     _set(book, "legal_items", "kasou:prog-tsunagari-houmon", "根拠規定", None)
-    entries = book["schedule_entries"]
+    entries = book["年度ごとの予定"]
     year = [c.value for c in entries[1]].index("年度")
     for row in entries.iter_rows(min_row=2):
         if str(row[year].value) == "2026":
@@ -110,7 +112,7 @@ def test_each_finding_names_sheet_row_and_column_and_a_hint_in_workbook_terms(br
         "hint": UNDEFINED_HINT,
         "passed": False,
         "rows": [["kasou:prog-marugoto-soudan", "jy:implementationMode", "jy:mode-outsourced"]],
-        "locations": ["シート programs、行 3、列 実施方式"],
+        "locations": ["シート 実施事業、行 3、列 実施方式"],
     }
 
 
@@ -130,10 +132,10 @@ def test_a_schedule_warning_names_the_schedule_rows_and_sheets(broken: Path) -> 
             "kasou:sched-promotion",
         )
     }
-    assert missing.locations == tuple(f"シート schedule_rows、行 {n}" for n in range(2, 2 + len(missing.rows)))
+    assert missing.locations == tuple(f"シート スケジュールの行、行 {n}" for n in range(2, 2 + len(missing.rows)))
     assert missing.fix == (
-        "シート schedule_entries(年度ごとの予定)に、この行(列「行」にこの行の ID か名称)の予定を計画期間"
-        "(シート plan の列「開始年度」〜「終了年度」)の各年度について 1 行ずつ加え、列「年度」と「状態」を書いてください。"
+        "シート 年度ごとの予定(schedule_entries)に、この行(列「行」にこの行の ID か名称)の予定を計画期間"
+        "(シート 計画(plan) の列「開始年度」〜「終了年度」)の各年度について 1 行ずつ加え、列「年度」と「状態」を書いてください。"
         "予定のない年度には、その行の事業・会議が振り分けで「準備中」(状況: 予定なし)と答えられます。"
     )
     assert "jy:" not in missing.fix
@@ -146,10 +148,10 @@ def test_validate_prints_the_workbook_hint(broken: Path, capsys: pytest.CaptureF
         "[違反] kasou:prog-anshin-soudan (高齢者あんしん相談センター運営事業)\n"
         "  要件: 事業に所管課がないか、所管課が既知の課ではありません。\n"
         "  項目: jy:responsibleDepartment\n"
-        "  場所: シート programs、行 2、列 所管課\n"
-        "  直し方: シート programs(実施事業)の列「所管課」に値を書いてください。\n"
+        "  場所: シート 実施事業、行 2、列 所管課\n"
+        "  直し方: シート 実施事業(programs)の列「所管課」に値を書いてください。\n"
     ) in out
-    assert "  場所: シート legal_items、列 根拠規定\n" in out
+    assert "  場所: シート 根拠規定(legal_items)、列 根拠規定\n" in out
 
 
 def test_post_validate_with_a_workbook_answers_in_workbook_terms(kasou_api: TestClient, broken: Path) -> None:
@@ -192,5 +194,5 @@ def test_an_unlisted_label_says_it_is_not_in_the_list(
     assert cli.main(["validate", str(path)]) == 2
     err = capsys.readouterr().err
     assert "実施方式の値は選択肢にありません。説明シートの一覧から選んでください。" in err
-    assert "シート programs、行 3、列 実施方式" in err
+    assert "シート 実施事業、行 3、列 実施方式" in err
     assert "がないか、2つ以上あります" not in err

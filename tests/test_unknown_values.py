@@ -28,6 +28,8 @@ from jyuso_kb.namespaces import JY
 from jyuso_kb.plan.source import PlanSource
 from jyuso_kb.plan.workbook.importer import locate, read_workbook
 
+from .workbook_support import worksheet
+
 KASOU = "https://w3id.org/jyuso-kb/data/kasou/"
 ANSHIN = URIRef(KASOU + "prog-anshin-soudan")  # 高齢者あんしん相談センター運営事業 (委託, 第1号イ)
 TEAM = URIRef(KASOU + "mtg-team")  # チーム支援会議 (同意あり)
@@ -226,7 +228,7 @@ def test_unknown_round_trips_through_the_workbook_and_is_located(kasou: PlanSour
     where = {f.message: locate(index, f.focus, f.path) for f in result.report.findings}
     row_of = {ANSHIN: index.rows[ANSHIN].row, TEAM: index.rows[TEAM].row}
     assert where == {
-        warning: f"シート {'programs' if node == ANSHIN else 'meetings'}、行 {row_of[node]}、{WHERE[prop]}"
+        warning: f"シート {'実施事業' if node == ANSHIN else '会議体'}、行 {row_of[node]}、{WHERE[prop]}"
         for prop, node, warning in CASES
     }
 
@@ -240,7 +242,7 @@ def test_staff_write_unknown_in_an_exported_workbook(kasou: PlanSource, tmp_path
         ("programs", ANSHIN, ("実施方式", "委託先・実施場所")),
         ("meetings", TEAM, ("本人同意が必要",)),
     ):
-        sheet = book[name]
+        sheet = worksheet(book, name)
         header = [c.value for c in sheet[1]]
         [row] = [r for r in sheet.iter_rows(min_row=2) if r[0].value == "kasou:" + str(node).removeprefix(KASOU)]
         for h in headers:
@@ -255,7 +257,7 @@ def test_unknown_is_refused_where_the_plan_must_say(kasou: PlanSource, tmp_path:
     path = tmp_path / "plan.xlsx"
     write_xlsx(export_tables(kasou.data, kasou.merged()), path)
     book = load_workbook(path)
-    sheet = book["programs"]
+    sheet = book["実施事業"]
     header = [c.value for c in sheet[1]]
     sheet.cell(row=2, column=header.index("構成事業") + 1).value = "不明"
     book.save(path)
@@ -263,7 +265,7 @@ def test_unknown_is_refused_where_the_plan_must_say(kasou: PlanSource, tmp_path:
         read_workbook(path)
     assert (caught.value.message, caught.value.where) == (
         "構成事業の値は選択肢にありません。説明シートの一覧から選んでください。",
-        f"{path}: シート programs、行 2、列 構成事業",
+        f"{path}: シート 実施事業、行 2、列 構成事業",
     )
 
 

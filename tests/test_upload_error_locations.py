@@ -22,6 +22,7 @@ from openpyxl import Workbook, load_workbook
 from jyuso_kb import cli
 
 from .api_support import RealServer, assert_error
+from .workbook_support import worksheet
 
 MARKER = "ZZSECRET123"
 TTL = {"content-type": "text/turtle"}
@@ -207,14 +208,14 @@ def _edited(xlsx: Path, edit: Callable[[Workbook], None]) -> bytes:
 
 def _set(sheet: str, cell: str, value: str) -> Callable[[Workbook], None]:
     def edit(book: Workbook) -> None:
-        book[sheet][cell] = value
+        worksheet(book, sheet)[cell] = value
 
     return edit
 
 
 def _extra_object(value: str) -> Callable[[Workbook], None]:
     def edit(book: Workbook) -> None:
-        book["extra"].append(["uozu:prog-outreach", "jy:note", value])
+        book["その他の三つ組"].append(["uozu:prog-outreach", "jy:note", value])
 
     return edit
 
@@ -228,12 +229,12 @@ def _new_sheet_with_formula(book: Workbook) -> None:
 
 
 def _unknown_header_with_formula(book: Workbook) -> None:
-    book["programs"]["T1"] = MARKER
-    book["programs"]["T7"] = f'="{MARKER}"'
+    book["実施事業"]["T1"] = MARKER
+    book["実施事業"]["T7"] = f'="{MARKER}"'
 
 
 def _bad_prefix_row(book: Workbook) -> None:
-    book["prefixes"].append([f"{MARKER} x", "https://example.org/"])
+    book["接頭辞"].append([f"{MARKER} x", "https://example.org/"])
 
 
 WORKBOOK_CASES: list[tuple[str, Callable[[Workbook], None], str, str, str]] = [
@@ -241,8 +242,8 @@ WORKBOOK_CASES: list[tuple[str, Callable[[Workbook], None], str, str, str]] = [
         "unknown-header",
         _set("programs", "T1", MARKER),
         "bad_cell",
-        "この列の見出しはシート programs にありません。",
-        "シート programs、行 1、列 T",
+        "この列の見出しはシート 実施事業 にありません。",
+        "シート 実施事業、行 1、列 T",
     ),
     ("unknown-sheet", _new_sheet, "unknown_sheet", "計画ワークブックにないシートがあります。", "32 枚目のシート"),
     (
@@ -257,70 +258,70 @@ WORKBOOK_CASES: list[tuple[str, Callable[[Workbook], None], str, str, str]] = [
         _unknown_header_with_formula,
         "formula",
         "数式のセルは読み込めません。",
-        "シート programs、行 7、列 T",
+        "シート 実施事業、行 7、列 T",
     ),
     (
         "unbound-prefix",
         _set("programs", "M7", f"{MARKER}:dept-x"),
         "bad_cell",
         "接頭辞が定義されていません。",
-        "シート programs、行 7、列 所管課",
+        "シート 実施事業、行 7、列 所管課",
     ),
     (
         "not-an-iri",
         _set("programs", "M7", f"<{MARKER}>"),
         "bad_cell",
         "IRI として読めません。",
-        "シート programs、行 7、列 所管課",
+        "シート 実施事業、行 7、列 所管課",
     ),
     (
         "bad-local-name",
         _set("programs", "M7", f"uozu:{MARKER} x"),
         "bad_cell",
         "「:」の後に使えない文字があります。",
-        "シート programs、行 7、列 所管課",
+        "シート 実施事業、行 7、列 所管課",
     ),
     (
         "not-an-integer",
         _set("programs", "B7", MARKER),
         "bad_cell",
         "整数ではありません。",
-        "シート programs、行 7、列 順序",
+        "シート 実施事業、行 7、列 順序",
     ),
     (
         "not-a-date",
         _set("plan", "G2", MARKER),
         "bad_cell",
         "日付として読めません。",
-        "シート plan、行 2、列 計画期間の開始日",
+        "シート 計画、行 2、列 計画期間の開始日",
     ),
     (
         "bad-namespace",
         _set("prefixes", "B2", MARKER),
         "bad_cell",
         "名前空間が IRI ではありません。",
-        "シート prefixes、行 2、列 名前空間",
+        "シート 接頭辞、行 2、列 名前空間",
     ),
     (
         "bad-prefix",
         _bad_prefix_row,
         "bad_cell",
         "接頭辞の書き方が正しくありません。",
-        "シート prefixes、行 10、列 接頭辞",
+        "シート 接頭辞、行 10、列 接頭辞",
     ),
     (
         "unterminated-literal",
         _extra_object(f'"{MARKER}'),
         "bad_cell",
         "リテラルの書き方が正しくありません。",
-        "シート extra、行 2、列 目的語",
+        "シート その他の三つ組、行 2、列 目的語",
     ),
     (
         "bad-escape-in-a-literal",
         _extra_object(f'"{MARKER}\\q"'),
         "bad_cell",
         "使えないエスケープ(\\ の後の文字)があります。",
-        "シート extra、行 2、列 目的語",
+        "シート その他の三つ組、行 2、列 目的語",
     ),
 ]
 

@@ -435,7 +435,7 @@ def test_revision_workbook_names_sheet_row_and_column(page: tuple[Page, Recorder
     xlsx = tmp_path / "revision.xlsx"
     assert cli.main(["workbook", "export", "--format", "xlsx", "--out", str(xlsx)]) == 0
     book = load_workbook(xlsx)
-    sheet = book["programs"]
+    sheet = book["実施事業"]
     headers = [c.value for c in sheet[1]]
     column = headers.index("所管課") + 1
     for row in sheet.iter_rows(min_row=2):

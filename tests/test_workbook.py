@@ -27,6 +27,7 @@ from jyuso_kb.plan.workbook import sheets
 
 from .conftest import KASOU_DIR
 from .shape_fixtures import validate_requirement
+from .workbook_support import worksheet
 
 # rdflib.XSD, not a module-level XSD: pytest probes every module attribute (``_mock_name``) and rdflib's XSD
 # namespace warns on an unknown name.
@@ -259,10 +260,10 @@ def test_an_iri_with_a_space_is_refused_at_export() -> None:
 def test_xlsx_cells_are_text_or_numbers_never_formulas(uozu: PlanSource, tmp_path: Path) -> None:
     out, _ = export(uozu, "xlsx", tmp_path)
     book = load_workbook(out)
-    sheet = book["programs"]
+    sheet = book["実施事業"]
     assert [c.value for c in sheet[1]][:3] == ["ID", "順序", "実施名称"]
     assert sheet["B7"].value == 6 and sheet["A7"].value == OUTREACH
-    assert all(c.data_type != "f" for row in book["plan"].iter_rows() for c in row)
+    assert all(c.data_type != "f" for row in book["計画"].iter_rows() for c in row)
     assert sheet["A1"].comment is not None
 
 
@@ -287,7 +288,7 @@ def edit_csv(folder: Path, sheet: str, subject: str, header: str, value: str) ->
 
 def edit_xlsx(path: Path, sheet: str, subject: str, header: str, value: str | None) -> None:
     book = load_workbook(path)
-    ws = book[sheet]
+    ws = worksheet(book, sheet)
     headers = [c.value for c in ws[1]]
     if header not in headers:
         ws.cell(row=1, column=len(headers) + 1, value=header)
@@ -303,7 +304,7 @@ def edit_xlsx(path: Path, sheet: str, subject: str, header: str, value: str | No
 def test_blank_department_is_reported_at_its_cell(
     uozu: PlanSource, fmt: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Blanking 所管課 of アウトリーチ等を通じた継続的支援事業 → the SHACL finding points at シート programs、行 7、列 所管課."""
+    """Blanking 所管課 of アウトリーチ等を通じた継続的支援事業 → the SHACL finding points at シート programs (CSV) / 実施事業 (xlsx)、行 7、列 所管課."""
     out, _ = export(uozu, fmt, tmp_path)
     if fmt == "csv":
         edit_csv(out, "programs", OUTREACH, "所管課", "")
@@ -315,13 +316,14 @@ def test_blank_department_is_reported_at_its_cell(
     report = validate_requirement(PlanSource(load_vocabulary(), graph, str(out)), "jysh:ProgramDepartment", monkeypatch)
     assert not report.conforms
     finding = next(f for f in report.violations if f.focus == OUTREACH and f.path == "jy:responsibleDepartment")
-    assert workbook.locate(index, finding.focus, finding.path) == "シート programs、行 7、列 所管課"
+    shown = "programs" if fmt == "csv" else "実施事業"  # a CSV file keeps the sheet's name, an .xlsx sheet its title
+    assert workbook.locate(index, finding.focus, finding.path) == f"シート {shown}、行 7、列 所管課"
     # full IRIs and nodes work too; a node without the property's column gives its row
     assert (
         workbook.locate(index, UOZU + "prog-outreach", str(JY.responsibleDepartment))
-        == "シート programs、行 7、列 所管課"
+        == f"シート {shown}、行 7、列 所管課"
     )
-    assert workbook.locate(index, URIRef(UOZU + "prog-outreach"), None) == "シート programs、行 7"
+    assert workbook.locate(index, URIRef(UOZU + "prog-outreach"), None) == f"シート {shown}、行 7"
     assert workbook.locate(index, "uozu:no-such-thing", "jy:order") == ""
 
 
@@ -400,22 +402,22 @@ def test_xlsx_errors_name_the_cell_and_all_errors_are_collected(uozu: PlanSource
     with pytest.raises(sheets.WorkbookError) as caught:
         workbook.read_workbook(out)
     wheres = [p.where for p in caught.value.problems]
-    assert f"{out}: シート plan、行 2、列 計画期間の開始日" in wheres
-    assert f"{out}: シート programs、行 7、列 所管課" in wheres
+    assert f"{out}: シート 計画、行 2、列 計画期間の開始日" in wheres
+    assert f"{out}: シート 実施事業、行 7、列 所管課" in wheres
     assert "ほかに 1 件" in caught.value.message
 
 
 def test_formula_cells_unknown_sheets_and_broken_files_are_refused(uozu: PlanSource, tmp_path: Path) -> None:
     out, _ = export(uozu, "xlsx", tmp_path)
     book = load_workbook(out)
-    book["programs"]["C7"] = "=1+1"
+    book["実施事業"]["C7"] = "=1+1"
     book.create_sheet("memo")
     book.save(out)
     with pytest.raises(InputError) as caught:
         workbook.read_workbook(out)
-    assert caught.value.code == "formula" and "シート programs、行 7、列 実施名称" in caught.value.where
+    assert caught.value.code == "formula" and "シート 実施事業、行 7、列 実施名称" in caught.value.where
     book = load_workbook(out)
-    book["programs"]["C7"] = "アウトリーチ等を通じた継続的支援事業"
+    book["実施事業"]["C7"] = "アウトリーチ等を通じた継続的支援事業"
     book.save(out)
     with pytest.raises(InputError) as caught:
         workbook.read_workbook(out)

@@ -32,6 +32,7 @@ from jyuso_kb.plan.workbook.mapping import Column, SheetSpec, load_mapping
 from jyuso_kb.plan.workbook.template import check_code, check_digit
 
 from .conftest import FIXTURES
+from .workbook_support import title_of, worksheet
 
 CODE, NAME = "232068", "春日井市"
 CITY = "https://w3id.org/jyuso-kb/data/232068/"
@@ -54,7 +55,7 @@ def ontology() -> Graph:
 
 
 def values(book: Any, sheet: str) -> list[list[Any]]:
-    return [list(row) for row in book[sheet].iter_rows(values_only=True)]
+    return [list(row) for row in worksheet(book, sheet).iter_rows(values_only=True)]
 
 
 def filled_rows(book: Any, sheet: str) -> list[list[Any]]:
@@ -80,7 +81,7 @@ def test_the_template_has_the_export_s_sheets_and_headers_and_only_the_municipal
 ) -> None:
     book = load_workbook(template)
     export = formats_workbook.export_tables(uozu.data, uozu.merged())
-    assert book.sheetnames == [GUIDE, *(t.name for t in export.tables), CHOICES]
+    assert book.sheetnames == [GUIDE, *(t.title for t in export.tables), CHOICES]  # Japanese sheet names
     assert book.sheetnames[0] == "説明" and book[CHOICES].sheet_state == "hidden"
     for table in export.tables:
         assert values(book, table.name)[0] == table.header, table.name
@@ -137,7 +138,7 @@ def test_the_guide_names_every_sheet_and_column(template: Path, ontology: Graph)
     assert by_column[("programs", "新規")][4:] == ["必須", "はい / いいえ。"]
     assert by_column[("matrix", "連携・協力")][4:] == ["必須", "○ / ×。"]
     assert by_column[("programs", "所管課")][5] == (
-        "シート departments(担当課)の行の名称・別名、または ID(接頭辞:名前)。複数可(セルの中で改行して区切る)。"
+        "シート 担当課(departments)の行の名称・別名、または ID(接頭辞:名前)。複数可(セルの中で改行して区切る)。"
     )
     assert by_column[("programs", "実施名称(英)")][4] == "推奨"  # a warning of the shapes
     assert by_column[("programs", "備考")][4] is None
@@ -150,7 +151,7 @@ def test_every_closed_vocabulary_column_has_a_drop_down_of_exactly_its_labels(te
     for spec, col in closed_columns():
         if col.readonly:
             continue
-        sheet = book[spec.name]
+        sheet = worksheet(book, spec.name)
         letter = sheet.cell(row=1, column=spec.headers.index(col.header) + 1).column_letter
         found = [v for v in sheet.data_validations.dataValidation if f"{letter}2" in v.sqref]
         assert len(found) == 1, (spec.name, col.header)
@@ -189,9 +190,9 @@ def test_every_closed_vocabulary_column_has_a_drop_down_of_exactly_its_labels(te
     }
     assert expected_labels(ontology, JY.ImplementationMode) == ["委託", "直営", "直営及び委託"]
     # a column pointing at one sheet offers that sheet's names
-    programs = book["programs"]
+    programs = book["実施事業"]
     departments = [v.formula1 for v in programs.data_validations.dataValidation if "M2" in v.sqref]
-    assert departments == ["'departments'!$C$2:$C$1001"]
+    assert departments == ["'担当課'!$C$2:$C$1001"]
 
 
 # ---------------------------------------------------------------------------------------------------- filled in
@@ -408,12 +409,12 @@ def fill(template: Path, out: Path, plan: dict[str, list[dict[str, Any]]] = PLAN
     """The template filled in as policy staff would: reference cells name their choice or row by its label."""
     book = load_workbook(template)
     for sheet, rows in plan.items():
-        ws = book[sheet]
+        ws = worksheet(book, sheet)
         headers = [c.value for c in ws[1]]
         for row in rows:
             ws.append([row.get(h) for h in headers])
     for sheet, extra in (("plan", PLAN_ROW), ("municipality", {"出典": "1."})):
-        ws = book[sheet]
+        ws = worksheet(book, sheet)
         headers = [c.value for c in ws[1]]
         for header, value in extra.items():
             ws.cell(row=2, column=headers.index(header) + 1, value=value)
@@ -528,7 +529,7 @@ def test_the_matrix_reads_its_own_marks_and_booleans_elsewhere_read_はい() -> 
 
 def edited(filled: Path, tmp_path: Path, sheet: str, subject: str, header: str, value: str) -> Path:
     book = load_workbook(filled)
-    ws = book[sheet]
+    ws = worksheet(book, sheet)
     headers = [c.value for c in ws[1]]
     for row in ws.iter_rows(min_row=2):
         if row[0].value == subject:
@@ -558,7 +559,7 @@ UNKNOWN = "外注で実施"  # a value in no list: never repeated in the error
             "所管課",
             3,
             "所管課の値は選択肢にありません。説明シートの一覧から選んでください。",
-            "シート departments の行の名称を書くか、先にそのシートに行を加えてください。ID(接頭辞:名前)で書くこともできます。",
+            "シート 担当課(departments) の行の名称を書くか、先にそのシートに行を加えてください。ID(接頭辞:名前)で書くこともできます。",
         ),
         (
             "meetings",
@@ -575,7 +576,7 @@ UNKNOWN = "外注で実施"  # a value in no list: never repeated in the error
             4,
             "事業が対応するニーズの値は選択肢にありません。説明シートの一覧から選んでください。",
             "選べる値は説明シートの列「事業が対応するニーズ」の行にあります。"
-            "シート thesaurus の行の名称を書くか、先にそのシートに行を加えてください。ID(接頭辞:名前)で書くこともできます。",
+            "シート ニーズと言い換え(thesaurus) の行の名称を書くか、先にそのシートに行を加えてください。ID(接頭辞:名前)で書くこともできます。",
         ),
     ],
     ids=["closed-vocabulary", "department", "frequency", "need"],
@@ -589,7 +590,7 @@ def test_an_unknown_label_is_named_by_sheet_row_and_column_never_quoted(
     problem = caught.value.problems[0]
     assert len(caught.value.problems) == 1
     assert (problem.code, problem.message, problem.hint) == ("bad_cell", message, hint)
-    assert problem.where == f"{path}: シート {sheet}、行 {row}、列 {header}"
+    assert problem.where == f"{path}: シート {title_of(sheet)}、行 {row}、列 {header}"
     assert UNKNOWN not in problem.message + problem.where + problem.hint
 
 
@@ -599,7 +600,7 @@ def test_an_unknown_label_on_the_command_line(filled: Path, tmp_path: Path, caps
     err = capsys.readouterr().err
     assert err == (
         "エラー: 実施方式の値は選択肢にありません。説明シートの一覧から選んでください。\n"
-        f"  場所: {path}: シート programs、行 3、列 実施方式\n"
+        f"  場所: {path}: シート 実施事業、行 3、列 実施方式\n"
         "  ヒント: 選べる値: 委託、直営、直営及び委託。ID(接頭辞:名前)で書くこともできます。\n"
     )
     assert cli.main(["validate", str(path)]) == 2
@@ -614,7 +615,7 @@ def test_a_label_two_rows_share_asks_for_the_identifier(filled: Path, tmp_path: 
         "所管課の値に当てはまるものが 2 つ以上あります。",
         "同じ名称のものがあります。ID(接頭辞:名前)で書いてください。",
     )
-    assert problem.where.endswith("シート programs、行 3、列 所管課")
+    assert problem.where.endswith("シート 実施事業、行 3、列 所管課")
 
 
 def test_a_name_s_own_label_wins_over_another_row_s_alias(filled: Path, tmp_path: Path) -> None:

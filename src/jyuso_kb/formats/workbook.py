@@ -291,7 +291,7 @@ def _list_of(
     if target is None or not names:
         return ("", False)
     letter = get_column_letter(target.headers.index(names[0]) + 1)
-    return (f"'{target.name}'!${letter}$2:${letter}${LIST_ROWS + 1}", False)
+    return (f"'{target.title or target.name}'!${letter}$2:${letter}${LIST_ROWS + 1}", False)  # the sheet's xlsx name
 
 
 def write_csv(tables: Tables, folder: Path) -> list[Path]:
@@ -325,7 +325,7 @@ def write_xlsx(tables: Tables, path: Path | BinaryIO) -> None:
     head_fill = PatternFill("solid", fgColor="DDEBF7")
     readonly_fill = PatternFill("solid", fgColor="EDEDED")
     for table in tables.tables:
-        sheet = book.create_sheet(table.name)
+        sheet = book.create_sheet(table.title or table.name)  # the Japanese title (CSV files keep the names)
         widths = [_width(h) for h in table.header]
         for j, header in enumerate(table.header, start=1):
             cell = sheet.cell(row=1, column=j, value=header)

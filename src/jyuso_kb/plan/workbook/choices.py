@@ -210,7 +210,8 @@ class Resolver:
         elif choices:
             parts.append(f"選べる値は説明シートの列「{col.header}」の行にあります。")
         if col.refers:
-            parts.append(f"シート {'、'.join(col.refers)} の行の名称を書くか、先にそのシートに行を加えてください。")
+            sheets = "、".join(self.mapping.shown(s) for s in col.refers)
+            parts.append(f"シート {sheets} の行の名称を書くか、先にそのシートに行を加えてください。")
         return "".join(parts) + "ID(接頭辞:名前)で書くこともできます。"
 
 

@@ -80,10 +80,10 @@ def workbook_hint(
 
 
 def sheet_column(prop: Node, mapping: Mapping | None = None) -> str:
-    """「シート <name>、列 <header>」 for a property only one sheet holds (a finding on a node that is no row of the
+    """「シート <title>(<name>)、列 <header>」 for a property only one sheet holds (a finding on a node that is no row of the
     workbook, such as a provision of the law no programme implements), else ""."""
     candidates = columns_of(prop, mapping or load_mapping())
     if len({spec.name for spec, _ in candidates}) != 1:
         return ""
     spec, col = candidates[0]
-    return f"シート {spec.name}、列 {col.header}"
+    return f"シート {spec.title}({spec.name})、列 {col.header}"

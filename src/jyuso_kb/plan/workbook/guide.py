@@ -95,7 +95,7 @@ def how_to_write(col: Column, mapping: Mapping) -> str:
         for sheet in col.refers:
             spec = mapping.sheet(sheet)
             if spec is not None:
-                rows.append(f"シート {sheet}({spec.title})の行の" + "・".join(name_headers(spec, mapping) or ["ID"]))
+                rows.append(f"シート {spec.title}({sheet})の行の" + "・".join(name_headers(spec, mapping) or ["ID"]))
         parts.append("、".join([*rows, "または ID(接頭辞:名前)"]))
     if col.multi:
         parts.append(
@@ -114,7 +114,7 @@ def describe_sheet(spec: SheetSpec, mapping: Mapping) -> str:
         return spec.note
     if spec.type is not None:
         return ja_text(vocabulary_graph(), spec.type, (SKOS.definition, RDFS.comment), mapping.label_lang)
-    return "、".join(f"シート {o}" for o in spec.of) + " の行(同じ ID)に列を足すシート。"
+    return "、".join(f"シート {mapping.shown(o)}" for o in spec.of) + " の行(同じ ID)に列を足すシート。"
 
 
 def guide_rows(mapping: Mapping) -> list[list[str]]:
@@ -131,7 +131,7 @@ def guide_rows(mapping: Mapping) -> list[list[str]]:
         rows.append([*sheet, "", describe_sheet(spec, mapping), "", ""])
         about_id = "この行の ID。他のシートからはこの ID(または名称)で指す。"
         if spec.type is None:
-            about_id = "、".join(f"シート {o}" for o in spec.of) + " の行の ID。"
+            about_id = "、".join(f"シート {mapping.shown(o)}" for o in spec.of) + " の行の ID。"
         rows.append([*sheet, spec.id_header, about_id, required, "IRI(接頭辞:名前、例: city:id-1)。"])
         for col in spec.columns:
             what = describe_property(col.property, mapping)

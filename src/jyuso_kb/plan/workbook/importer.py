@@ -40,7 +40,7 @@ class _Importer:
         self.subjects: dict[str, dict[Node, tuple[int, bool]]] = {}
 
     def problem(self, sheet: RawSheet, row: int | None, column: str | None, message: str, hint: str = "") -> None:
-        place = f"シート {sheet.name}"
+        place = f"シート {sheet.place}"
         if row is not None:
             place += f"、行 {row}"
         if column:
@@ -59,7 +59,8 @@ class _Importer:
                         "unknown_sheet",
                         "計画ワークブックにないシートがあります。",
                         f"{self.sheets[name].file}: {position} 枚目のシート",
-                        "シート名は " + "、".join(known) + " のどれかにしてください(不要なシートは消してください)。",
+                        "シート名は " + "、".join(self.mapping.sheet_titles()) + " のどれか(以前の版の英語の名前も可)"
+                        "にしてください(不要なシートは消してください)。",
                     )
                 )
         prefixes = dict(self.mapping.prefixes)
@@ -101,7 +102,7 @@ class _Importer:
                     raw,
                     1,
                     _letter(j + 1),
-                    f"この列の見出しはシート {raw.name} にありません。",
+                    f"この列の見出しはシート {raw.place} にありません。",
                     "見出しは " + "、".join(headers) + " のどれかにしてください。",
                 )
             elif header in found.values():
@@ -189,12 +190,12 @@ class _Importer:
             if spec.type is not None:
                 self.graph.add((subject, RDF.type, spec.type))
             if spec.type is not None or subject not in self.index.rows:
-                self.index.rows[subject] = Location(spec.name, r)
+                self.index.rows[subject] = Location(raw.place, r)
             for header, col in specs.items():
                 if col.readonly:
                     continue
                 j = by_header.get(header)
-                cell = Location(spec.name, r, header)
+                cell = Location(raw.place, r, header)
                 if not col.inverse:
                     self.index.cells.setdefault((subject, col.property), cell)
                 if j is None:
@@ -234,8 +235,9 @@ class _Importer:
                     raw,
                     r,
                     spec.id_header,
-                    f"この行の ID はシート {'、'.join(parents)} にありません。",
-                    f"シート {'、'.join(parents)} に行を加えるか、元の行を消したのならこの行も消してください。",
+                    f"この行の ID はシート {'、'.join(self.mapping.shown(p) for p in parents)} にありません。",
+                    f"シート {'、'.join(self.mapping.shown(p) for p in parents)} に行を加えるか、"
+                    "元の行を消したのならこの行も消してください。",
                 )
 
     def read_extra(self, raw: RawSheet) -> None:
@@ -260,8 +262,8 @@ class _Importer:
             if len(terms) == 3:
                 s, p, o = terms
                 self.graph.add((s, p, o))
-                self.index.rows.setdefault(s, Location(raw.name, r))
-                self.index.cells.setdefault((s, p), Location(raw.name, r, headers[2]))
+                self.index.rows.setdefault(s, Location(raw.place, r))
+                self.index.cells.setdefault((s, p), Location(raw.place, r, headers[2]))
 
 
 def _get(row: Sequence[str], j: int | None) -> str:

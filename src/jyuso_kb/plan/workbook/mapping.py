@@ -129,10 +129,30 @@ class Mapping:
         return {n for n in (self.guide.name, self.choices_sheet) if n}
 
     def sheet(self, name: str) -> SheetSpec | None:
-        return next((s for s in self.sheets if s.name == name), None)
+        """The sheet named ``name`` or titled ``name`` (a workbook names its sheets by their Japanese titles;
+        one written before, and a CSV folder's files, by their names)."""
+        return next((s for s in self.sheets if name in (s.name, s.title)), None)
+
+    def canonical(self, name: str) -> str | None:
+        """The sheet's name for a sheet named by its name or its title; None for a sheet the mapping has not."""
+        if name in (self.prefix_sheet, self.prefix_title):
+            return self.prefix_sheet
+        if name in (self.extra_sheet, self.extra_title):
+            return self.extra_sheet
+        spec = self.sheet(name)
+        return spec.name if spec is not None else None
 
     def sheet_names(self) -> list[str]:
         return [self.prefix_sheet, *(s.name for s in self.sheets), self.extra_sheet]
+
+    def shown(self, name: str) -> str:
+        """How hints name a sheet: 「担当課(departments)」, its .xlsx name and, in brackets, its CSV file's."""
+        spec = self.sheet(name)
+        return f"{spec.title}({spec.name})" if spec is not None and spec.title else name
+
+    def sheet_titles(self) -> list[str]:
+        """The sheets' Japanese titles, in the same order: the names of an .xlsx workbook's sheets."""
+        return [self.prefix_title, *(s.title or s.name for s in self.sheets), self.extra_title]
 
 
 def mapping_file() -> Path:

@@ -25,9 +25,14 @@ from jyuso_kb.plan.workbook.mapping import MAX_ROWS, MAX_UNZIPPED_BYTES, load_ma
 class RawSheet:
     """A sheet as read: ``rows[0]`` is the header (row 1); every cell is text."""
 
-    name: str
+    name: str  # the mapping's name of the sheet, or the name as written when the mapping has none
     file: str
     rows: list[list[str]]
+    shown: str = ""  # the name as written (the Japanese title, or the name in an older workbook): what places name
+
+    @property
+    def place(self) -> str:
+        return self.shown or self.name
 
 
 @dataclass(frozen=True)
@@ -67,8 +72,8 @@ def is_workbook(path: Path) -> bool:
     if path.suffix.lower() == ".xlsx" and not path.is_dir():
         return True
     if path.is_dir():
-        names = set(load_mapping().sheet_names())
-        return any(p.stem in names for p in path.glob("*.csv"))
+        mapping = load_mapping()
+        return any(mapping.canonical(p.stem) is not None for p in path.glob("*.csv"))
     return False
 
 
@@ -91,7 +96,8 @@ def read_csv_folder(folder: Path) -> list[RawSheet]:
     for position, path in enumerate(files, start=1):
         if path.stem in mapping.ignored_sheets():
             continue  # the template's guide: for people, never read
-        if path.stem not in names:
+        canonical = mapping.canonical(path.stem)
+        if canonical is None:
             # the file's name is the user's text: named by its position instead
             raise InputError(
                 "unknown_sheet",
@@ -128,7 +134,7 @@ def read_csv_folder(folder: Path) -> list[RawSheet]:
             ) from err
         finally:
             csv.field_size_limit(limit)
-        sheets.append(RawSheet(path.stem, str(path), rows))
+        sheets.append(RawSheet(canonical, str(path), rows, path.stem))
     return sheets
 
 
@@ -171,7 +177,8 @@ def read_xlsx(path: Path) -> list[RawSheet]:
             if title in mapping.ignored_sheets():
                 continue  # the template's guide and lists of choices: for people, never read
             # a sheet of the workbook is named by its name; any other by its position (its name is the user's text)
-            place = f"シート {title}" if title in mapping.sheet_names() else f"{position} 枚目のシート"
+            canonical = mapping.canonical(title)
+            place = f"シート {title}" if canonical is not None else f"{position} 枚目のシート"
             if sheet.max_row > MAX_ROWS:
                 raise InputError("too_large", "行が多すぎます。", f"{where}: {place}", f"{MAX_ROWS} 行までです。")
             spec = mapping.sheet(title)
@@ -189,7 +196,7 @@ def read_xlsx(path: Path) -> list[RawSheet]:
                         )
                     cells.append(_cell_to_text(cell.value))
                 rows.append(cells)
-            sheets.append(RawSheet(title, where, rows))
+            sheets.append(RawSheet(canonical or title, where, rows, title))
     finally:
         book.close()
     return sheets
