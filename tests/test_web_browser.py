@@ -447,7 +447,7 @@ def test_revision_workbook_names_sheet_row_and_column(page: tuple[Page, Recorder
     pg.get_by_role("button", name="検証する").click()
     row = pg.locator("#findings-table tbody tr").filter(has_text=NO_DEPARTMENT)
     expect(row).to_have_count(1, timeout=VALIDATE_TIMEOUT_MS)
-    expect(row.locator(".finding-location")).to_have_text("シート programs、行 7、列 所管課")
+    expect(row.locator(".finding-location")).to_have_text("シート 実施事業、行 7、列 所管課")
     assert recorder.posts("/v1/validate")[0].headers["content-type"] == (
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )

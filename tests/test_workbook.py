@@ -386,7 +386,7 @@ def test_a_facet_row_without_its_programme_is_named(uozu: PlanSource, tmp_path: 
         workbook.read_workbook(out)
     wheres = {p.where.split(": ", 1)[1] for p in caught.value.problems}
     assert wheres == {"シート legal_items、行 7、列 ID", "シート needs、行 7、列 ID"}
-    assert "シート programs にありません" in caught.value.message
+    assert "シート 実施事業(programs) にありません" in caught.value.message
 
 
 def test_a_turtle_file_is_not_a_workbook(tmp_path: Path) -> None:
