@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from playwright.sync_api import ConsoleMessage, expect, sync_playwright
+from playwright.sync_api import ConsoleMessage, expect
 
 from .api_support import RealServer
-from .web_support import CHROMIUM, CHROMIUM_ARGS
+from .web_support import chromium as launch_chromium
 
 MiB = 1024 * 1024
 TTL = {"content-type": "text/turtle"}
@@ -133,13 +133,8 @@ document.addEventListener("securitypolicyviolation", (e) => {
 
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
-    assert CHROMIUM.exists(), f"{CHROMIUM} is missing: run .ci/run-deps (apt-get install -y chromium)"
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with launch_chromium() as browser:
+        yield browser
 
 
 @pytest.mark.slow

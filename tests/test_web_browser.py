@@ -15,19 +15,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 from rdflib import Graph, URIRef
 
 from .api_support import RealServer
 from .web_support import (
     AUDIT,
-    CHROMIUM,
-    CHROMIUM_ARGS,
     CONTRAST,
     SCREENSHOTS,
     UOZU,
     WEB,
     Recorder,
+    chromium,
     contrast,
     css_variables,
     parse_colour,
@@ -55,19 +54,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealServer]:
 
 
 @pytest.fixture(scope="module")
-def playwright() -> Iterator[Playwright]:
-    with sync_playwright() as p:
-        yield p
-
-
-@pytest.fixture(scope="module")
-def browser(playwright: Playwright) -> Iterator[Browser]:
-    assert CHROMIUM.exists(), f"{CHROMIUM} is missing: run .ci/run-deps (apt-get install -y chromium)"
-    launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-    try:
+def browser() -> Iterator[Browser]:
+    with chromium() as launched:
         yield launched
-    finally:
-        launched.close()
 
 
 @pytest.fixture()

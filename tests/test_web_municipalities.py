@@ -15,20 +15,19 @@ from collections.abc import Iterator
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from .api_support import ROOT, RealServer
 from .conftest import KASOU_DIR
 from .web_support import (
     AUDIT,
-    CHROMIUM,
-    CHROMIUM_ARGS,
     CONTRAST,
     KASOU,
     SCREENSHOTS,
     STORAGE_KEY,
     UOZU,
     Recorder,
+    chromium,
     recorded_page,
     scoped,
     stored,
@@ -52,13 +51,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealServer]:
 
 @pytest.fixture(scope="module")
 def browser(server: RealServer) -> Iterator[Browser]:
-    assert CHROMIUM.exists(), f"{CHROMIUM} is missing: run .ci/run-deps (apt-get install -y chromium)"
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield launched
-        finally:
-            launched.close()
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture()

@@ -35,6 +35,20 @@ STORAGE_KEY = "jyuso-kb.municipality"  # the one thing the page may store: the c
 UNSCOPED_API = ("/v1/municipalities", "/v1/workbook/template")  # the same for every municipality
 
 
+@contextlib.contextmanager
+def chromium() -> Iterator[Browser]:
+    """The machine's Chromium, headless, closed at the end (installed by .ci/run-deps)."""
+    from playwright.sync_api import sync_playwright
+
+    assert CHROMIUM.exists(), f"{CHROMIUM} is missing: run .ci/run-deps (apt-get install -y chromium)"
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
 def scoped(code: str, path: str) -> str:
     """``/v1/route`` as the page sends it for one municipality: ``/v1/municipalities/CODE/route``."""
     assert path.startswith("/v1/"), path
