@@ -47,9 +47,6 @@ class Tenants:
     def __iter__(self) -> Iterator[Tenant]:
         return iter(self.by_code.values())
 
-    def __len__(self) -> int:
-        return len(self.by_code)
-
 
 def scoped(path: str) -> tuple[str, str] | None:
     """``(code, "/v1/programs")`` for ``/v1/municipalities/<code>/programs``; None for any other path (the
