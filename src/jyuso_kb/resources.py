@@ -1,4 +1,4 @@
-"""Where the knowledge lives: ontology/, shapes/, rules/, checks/ and data/ (the embedded plans)."""
+"""Where the knowledge lives: ontology/, shapes/, rules/, checks/, exports/, standards/ and data/ (the embedded plans)."""
 
 from __future__ import annotations
 
@@ -27,6 +27,16 @@ def thesaurus_files() -> list[Path]:
 
 def check_files() -> list[Path]:
     return sorted((root() / "checks").glob("*.rq"))
+
+
+def export_files() -> list[Path]:
+    """The exports to public-service standards: one SPARQL CONSTRUCT per standard (``exports/<name>.rq``)."""
+    return sorted((root() / "exports").glob("*.rq"))
+
+
+def standard_shapes(name: str) -> Path:
+    """The official SHACL shapes a standard's export must conform to (``standards/<name>/``)."""
+    return next((root() / "standards" / name).glob("*.ttl"))
 
 
 def default_municipality() -> str:

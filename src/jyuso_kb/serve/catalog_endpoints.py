@@ -129,6 +129,23 @@ def add_routes(app: FastAPI) -> None:
         return JSONResponse({"revision": snap.revision, "plan": snap.index.plan_label, "programs": list(snap.programs)})
 
     @app.get(
+        "/v1/export/{standard}",
+        tags=["catalog"],
+        responses={
+            200: {
+                "content": {"text/turtle": {}},
+                "description": "この計画の事業を公共サービスの標準で(cpsv-ap: CPSV-AP 3.2、公式の SHACL 形状に適合)",
+            },
+            404: {"model": ErrorResponse},
+        },
+    )
+    async def export_standard(request: Request, standard: str) -> Response:
+        body = snapshot_of(request).standards.get(standard)
+        if body is None:
+            return not_found("標準の書き出し", "standard", "/openapi.json の /v1/export/{standard}")
+        return Response(body, media_type="text/turtle; charset=utf-8")
+
+    @app.get(
         "/v1/workbook/template",
         tags=["workbook"],
         response_class=Response,

@@ -31,6 +31,7 @@ CATALOG_PATHS = (
     "/v1/schedule",
     "/v1/legal-items",
     "/v1/catalog",
+    "/v1/export/",
     "/v1/context.jsonld",
     "/v1/workbook/template",
     "/health",

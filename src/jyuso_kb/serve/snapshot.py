@@ -10,7 +10,7 @@ from typing import Any
 
 from rdflib import Graph
 
-from jyuso_kb.formats import catalog, export, views
+from jyuso_kb.formats import catalog, export, standards, views
 from jyuso_kb.formats.sections import rule_summaries
 from jyuso_kb.index import routing as routing_index
 from jyuso_kb.index.routing import RoutingIndex
@@ -40,6 +40,7 @@ class Snapshot:
     turtle: bytes
     jsonld: bytes
     csv: bytes
+    standards: dict[str, bytes]  # each public-service standard's export as Turtle (exports/<name>.rq)
 
     def listing(self) -> dict[str, Any]:
         """This municipality in ``GET /v1/municipalities``."""
@@ -85,4 +86,5 @@ def build_snapshot(plan: PlanSource, revision: str | None = None) -> Snapshot:
         turtle=export.to_turtle(plan.data).encode(),
         jsonld=export.to_jsonld(plan.data).encode(),
         csv=export.to_csv(merged).encode(),
+        standards={name: export.to_turtle(standards.export_graph(merged, name)).encode() for name in standards.names()},
     )
