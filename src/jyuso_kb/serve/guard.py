@@ -14,6 +14,7 @@ from fastapi.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from jyuso_kb import __version__
+from jyuso_kb.serve.conditional import send_validated, validated
 from jyuso_kb.serve.errors import error, not_found
 from jyuso_kb.serve.logsafety import printable
 from jyuso_kb.serve.snapshot import Snapshot
@@ -91,7 +92,8 @@ class Guard:
             state = scope.setdefault("state", {})
             state["tenant"] = tenant
             state["snapshot"] = snapshot
-        held: list[Message] = []  # a /docs page's start and body, until the body is complete
+        held: list[Message] = []  # a /docs page's or a validated answer's start and body, until it is complete
+        conditional = snapshot is not None and validated(scope["method"], path)
 
         async def send_wrapped(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -109,14 +111,18 @@ class Guard:
                 if not any(name.lower() == NOSNIFF[0] for name, _ in headers):
                     headers.append(NOSNIFF)
                 message["headers"] = headers
-                if path in DOCS_PAGES:
+                if path in DOCS_PAGES or conditional:
                     held.append(message)
                     return
             elif held and message["type"] == "http.response.body":
                 held.append(message)
                 if message.get("more_body", False):
                     return
-                await _send_docs_page(held, send)
+                if conditional and snapshot is not None:
+                    asked_for = dict(scope.get("headers", [])).get(b"if-none-match")
+                    await send_validated(held, send, asked_for, snapshot.served_since)
+                else:
+                    await _send_docs_page(held, send)
                 held.clear()
                 return
             await send(message)

@@ -6,6 +6,7 @@ load → reason → index → views/exports; each request reads the snapshot ref
 from __future__ import annotations
 
 from dataclasses import dataclass
+from email.utils import formatdate
 from typing import Any
 
 from rdflib import Graph
@@ -41,6 +42,7 @@ class Snapshot:
     jsonld: bytes
     csv: bytes
     standards: dict[str, bytes]  # each public-service standard's export as Turtle (exports/<name>.rq)
+    served_since: str  # when this snapshot was built (an HTTP date: the catalog's Last-Modified)
 
     def listing(self) -> dict[str, Any]:
         """This municipality in ``GET /v1/municipalities``."""
@@ -86,5 +88,6 @@ def build_snapshot(plan: PlanSource, revision: str | None = None) -> Snapshot:
         turtle=export.to_turtle(plan.data).encode(),
         jsonld=export.to_jsonld(plan.data).encode(),
         csv=export.to_csv(merged).encode(),
+        served_since=formatdate(usegmt=True),
         standards={name: export.to_turtle(standards.export_graph(merged, name)).encode() for name in standards.names()},
     )
