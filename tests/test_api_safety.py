@@ -1089,6 +1089,7 @@ BAD_REQUESTS: dict[tuple[str, str], tuple[dict[str, Any], int]] = {
     ("POST", "/v1/revisions/{revision_id}/activate"): ({"path": "no-such-revision/activate"}, 401),
     ("POST", "/v1/revisions/diff"): ({"json": {"old": "no-such-revision"}}, 404),
     ("GET", "/v1/rules"): (LONG_QS, 414),
+    ("GET", "/v1/changes"): ({"params": {"since": "no-such-revision"}}, 404),
     ("GET", "/v1/municipalities"): (LONG_QS, 414),
     ("GET", "/v1/municipalities/{code}"): ({"path": "123456"}, 404),
 }

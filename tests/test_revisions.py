@@ -429,3 +429,26 @@ def test_every_process_follows_the_active_revision(tmp_path: Path, tokens_file: 
         assert rollback.status_code == 200
         wait_for(a, original)
         assert a.get("/v1/departments/dept-zeimu").json()["matrix"]["参加支援"] is False
+
+
+def test_the_change_feed_says_what_changed_since_a_revision(client: TestClient, uozu: PlanSource) -> None:
+    auth = {"authorization": f"Bearer {POLICY}", "content-type": "text/turtle"}
+    first = client.post("/v1/revisions", content=_turtle(uozu.data), headers=auth).json()["active"]
+    second = client.post(
+        "/v1/revisions", content=_turtle(_variant(uozu, cell_on="cell-zeimu-participation")), headers=auth
+    ).json()["active"]
+    feed = client.get("/v1/changes", params={"since": first})
+    assert feed.status_code == 200 and feed.headers["access-control-allow-origin"] == "*"
+    body = feed.json()
+    assert (body["since"], body["revision"]) == (first, second)
+    assert body["summary"] == {"added": 0, "removed": 0, "changed": 1}
+    assert body["text"].splitlines()[0] == "# 計画の変更点: 追加 0件、削除 0件、変更 1件"
+    assert body == client.post("/v1/revisions/diff", json={"old": first, "new": "active"}).json() | {
+        "since": first,
+        "revision": second,
+    }
+    unchanged = client.get("/v1/changes", params={"since": second}).json()
+    assert unchanged["summary"] == {"added": 0, "removed": 0, "changed": 0}
+    missing = client.get("/v1/changes", params={"since": "0000000000000000"})
+    assert missing.status_code == 404 and missing.json()["error"]["where"] == "since"
+    assert client.get("/v1/changes").status_code == 422

@@ -139,6 +139,7 @@ def create_app(
     validate_endpoint.add_routes(app)
     mount_web(app)
     revision_endpoints.add_routes(app)
+    revision_endpoints.add_change_feed(app)
     document_route(app)
     municipality_endpoints.document_scoped_paths(app)
     return app

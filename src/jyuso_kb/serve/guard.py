@@ -33,6 +33,7 @@ CATALOG_PATHS = (
     "/v1/legal-items",
     "/v1/catalog",
     "/v1/export/",
+    "/v1/changes",
     "/v1/context.jsonld",
     "/v1/workbook/template",
     "/health",

@@ -195,6 +195,24 @@ def add_routes(app: FastAPI) -> None:
         return JSONResponse(await jobs.run(job, partial(client_gone, request.receive)))
 
 
+def add_change_feed(app: FastAPI) -> None:
+    @app.get("/v1/changes", tags=["revisions"], responses=UPLOAD_ERRORS)
+    async def changes(
+        request: Request, since: Annotated[str, Query(min_length=1, max_length=64, pattern="^[0-9a-z-]+$")]
+    ) -> Response:
+        """What changed in the plan since a stored revision (``since``: an id of GET /v1/revisions): the semantic
+        diff from it to the active revision, with ``since`` and ``revision`` named. The active one gives no change."""
+        snap = snapshot_of(request)
+        store: Store | None = tenant_of(request).store
+        current = since == snap.revision
+        if not current and (store is None or store.get(since) is None):
+            return not_found("版", "since", "/v1/revisions")
+        jobs: Jobs = request.app.state.jobs
+        job = partial(stored_diff_job, store, None if current else since, None, snap)
+        result = await jobs.run(job, partial(client_gone, request.receive))
+        return JSONResponse({"since": since, "revision": snap.revision, **result})
+
+
 def _policy(request: Request) -> Principal | Response:
     tokens: Tokens = request.app.state.tokens
     principal = tokens.identify(request.headers.get("authorization"))
