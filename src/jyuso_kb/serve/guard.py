@@ -14,7 +14,7 @@ from fastapi.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from jyuso_kb import __version__
-from jyuso_kb.serve.conditional import send_validated, validated
+from jyuso_kb.serve.conditional import VALIDATED, send_validated, validated
 from jyuso_kb.serve.errors import error, not_found
 from jyuso_kb.serve.logsafety import printable
 from jyuso_kb.serve.snapshot import Snapshot
@@ -23,21 +23,8 @@ from jyuso_kb.serve.tenants import Tenants, scoped
 ACCESS_LOG = logging.getLogger("jyuso_kb.access")
 MAX_QUERY_STRING = 4096
 PRIVATE_PATHS = ("/v1/route", "/v1/who-handles", "/v1/validate", "/v1/revisions")
-CATALOG_PATHS = (
-    "/v1/needs",
-    "/v1/programs",
-    "/v1/departments",
-    "/v1/meetings",
-    "/v1/matrix",
-    "/v1/schedule",
-    "/v1/legal-items",
-    "/v1/catalog",
-    "/v1/export/",
-    "/v1/changes",
-    "/v1/context.jsonld",
-    "/v1/workbook/template",
-    "/health",
-)
+# Open to other origins (CORS): the catalog answers that conditional GET validates, and the other public lists.
+CATALOG_PATHS = (*VALIDATED, "/v1/changes", "/v1/municipalities", "/v1/workbook/template", "/health")
 # The Swagger UI pages (fastapi_offline): their script and style sheet come from /docs/assets, and each page has one
 # inline script, allowed by its hash (computed from the page as served, so it always matches).
 DOCS_PAGES = ("/docs", "/docs/oauth2-redirect")
