@@ -250,6 +250,31 @@ def test_uploads_queue_with_their_own_limit_and_the_excess_gets_503(uozu: PlanSo
     assert results[1][3] >= 2 * LIMIT - 0.5  # waited for its turn, then ran its own time
 
 
+def _pid_of_child(scratch: Path) -> int:
+    time.sleep(0.3)  # long enough for all of a burst to be in flight together
+    return os.getpid()
+
+
+def test_a_burst_of_as_many_uploads_as_workers_never_waits_or_gets_503() -> None:
+    """Three uploads arriving in the same instant with three workers and room for one waiting: each takes a free
+    turn at once (before, each counted as waiting while it took its turn, and the second got 503 busy)."""
+    import asyncio
+
+    from jyuso_kb.serve.bounded import Jobs, Limits
+
+    async def burst() -> list[int]:
+        jobs = Jobs(Limits(workers=3, queue=1, wait=5, seconds=30))
+        try:
+            return list(await asyncio.gather(*(jobs.run(_pid_of_child) for _ in range(3))))
+        finally:
+            jobs.close()
+
+    started = time.monotonic()
+    pids = asyncio.run(burst())
+    assert len(set(pids)) == 3 and os.getpid() not in pids  # three children, side by side
+    assert time.monotonic() - started < 0.3 * 3  # not one after another
+
+
 # ---- a real server: the client going away, and SIGTERM --------------------------------------------------------
 
 

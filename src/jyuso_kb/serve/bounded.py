@@ -93,15 +93,18 @@ class Jobs:
 
     async def run(self, job: Job, gone: Callable[[], Awaitable[None]] | None = None) -> Any:
         """The job's value; raises UploadError for a refusal (from the job or from a limit)."""
-        if self._waiting >= self.limits.queue:
-            raise self._busy()
-        self._waiting += 1
-        try:
-            await asyncio.wait_for(self._turns.acquire(), self.limits.wait)
-        except TimeoutError:
-            raise self._busy() from None
-        finally:
-            self._waiting -= 1
+        if not self._turns.locked():
+            await self._turns.acquire()  # a free turn: taken at once (a burst of up to ``workers`` never waits)
+        else:
+            if self._waiting >= self.limits.queue:
+                raise self._busy()
+            self._waiting += 1
+            try:
+                await asyncio.wait_for(self._turns.acquire(), self.limits.wait)
+            except TimeoutError:
+                raise self._busy() from None
+            finally:
+                self._waiting -= 1
         try:
             return await self._in_child(job, gone)
         finally:
