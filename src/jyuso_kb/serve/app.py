@@ -24,6 +24,7 @@ from starlette.routing import Match
 from jyuso_kb import __version__
 from jyuso_kb.check import validation
 from jyuso_kb.errors import InputError
+from jyuso_kb.formats import standards
 from jyuso_kb.plan.municipalities import MunicipalPlan, load_plans, municipality_of
 from jyuso_kb.plan.source import PlanSource
 from jyuso_kb.serve import (
@@ -63,6 +64,7 @@ def create_app(
             loaded, config.store, default_code(loaded, config.default_municipality), config.sparql_limits()
         )
         validation.prepare()
+        standards.names()  # the exports' queries, parsed here once (SPARQL parsing is not thread-safe)
         for tenant in tenants:
             tenant.sparql.start()
         app.state.tenants = tenants

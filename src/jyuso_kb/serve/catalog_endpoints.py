@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse, Response
 
 from jyuso_kb import __version__, resources
 from jyuso_kb.errors import InputError
+from jyuso_kb.formats import standards
 from jyuso_kb.formats.workbook import template_tables, write_xlsx
 from jyuso_kb.serve.current import snapshot_of
 from jyuso_kb.serve.errors import ERRORS, ErrorResponse, error, not_found
@@ -140,9 +141,10 @@ def add_routes(app: FastAPI) -> None:
         },
     )
     async def export_standard(request: Request, standard: str) -> Response:
-        body = snapshot_of(request).standards.get(standard)
-        if body is None:
+        if standard not in standards.names():
             return not_found("標準の書き出し", "standard", "/openapi.json の /v1/export/{standard}")
+        snap = snapshot_of(request)
+        body = snap.exports.get(standard) or await run_in(request.app.state.executors.exports, snap.export, standard)
         return Response(body, media_type="text/turtle; charset=utf-8")
 
     @app.get(
