@@ -65,8 +65,10 @@ def plan_of(args: argparse.Namespace) -> PlanSource:
 
 def located_plan_of(args: argparse.Namespace) -> tuple[PlanSource, list[WorkbookIndex]]:
     """:func:`plan_of`, with where each fact stood in the workbooks among the paths (sheet, row, column)."""
-    paths = [choose(load_plans(args.data), args.municipality).plan.origin] if args.municipality else args.data
-    plan, indexes = load_with_locations(paths) if paths else (load_plan(), [])
+    if args.municipality:
+        chosen = choose(load_plans(args.data), args.municipality)
+        return chosen.plan, list(chosen.locations)
+    plan, indexes = load_with_locations(args.data) if args.data else (load_plan(), [])
     codes = sorted({str(c) for c in plan.data.objects(None, JY.localGovernmentCode)})
     if len(codes) > 1:
         raise InputError(

@@ -14,8 +14,11 @@ from jyuso_kb.plan.municipalities import choose, load_plans
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    paths = [choose(load_plans(args.paths), args.municipality).plan.origin] if args.municipality else args.paths
-    plan, indexes = load_with_locations(paths) if paths else (load_plan(), [])
+    if args.municipality:
+        chosen = choose(load_plans(args.paths), args.municipality)
+        plan, indexes = chosen.plan, list(chosen.locations)
+    else:
+        plan, indexes = load_with_locations(args.paths) if args.paths else (load_plan(), [])
     result = in_workbook(validate(plan), indexes)
     report = result.report
     if args.json:

@@ -12,15 +12,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from rdflib import DCTERMS, RDF, RDFS, Graph, Literal
+from rdflib import DCTERMS, RDF, Graph, Literal
 from rdflib.term import Node
 
 from jyuso_kb.errors import InputError
 from jyuso_kb.namespaces import JY
-from jyuso_kb.plan.load import load_embedded, load_plan
+from jyuso_kb.plan.load import load_embedded, load_with_locations
 from jyuso_kb.plan.read import JSONLD_SUFFIXES, TURTLE_SUFFIXES
 from jyuso_kb.plan.source import PlanSource
-from jyuso_kb.plan.workbook.sheets import is_workbook
+from jyuso_kb.plan.terms import label
+from jyuso_kb.plan.workbook.sheets import WorkbookIndex, is_workbook
 
 PLAN_SUFFIXES = TURTLE_SUFFIXES | JSONLD_SUFFIXES | {".xlsx"}
 
@@ -42,11 +43,7 @@ class Municipality:
 class MunicipalPlan:
     municipality: Municipality
     plan: PlanSource
-
-
-def _literal(graph: Graph, node: Node, prop: Node, lang: str) -> str:
-    values = [v for v in graph.objects(node, prop) if isinstance(v, Literal)]
-    return str(next((v for v in values if v.language == lang), "")) or (str(values[0]) if values else "")
+    locations: tuple[WorkbookIndex, ...] = ()  # where each fact stood, for a plan read from a workbook
 
 
 def municipality_of(data: Graph, where: str = "") -> Municipality:
@@ -73,12 +70,7 @@ def municipality_of(data: Graph, where: str = "") -> Municipality:
             where,
             "総務省の全国地方公共団体コード一覧にある6桁のコードを書いてください。",
         )
-    return Municipality(
-        code,
-        _literal(data, node, RDFS.label, "ja"),
-        _literal(data, node, RDFS.label, "en"),
-        _literal(data, node, JY.prefecture, "ja"),
-    )
+    return Municipality(code, label(data, node), label(data, node, "en"), label(data, node, prop=JY.prefecture))
 
 
 def plan_units(paths: Sequence[Path | str]) -> list[Path]:
@@ -114,7 +106,7 @@ def load_plans(paths: Sequence[Path | str] | None = None) -> list[MunicipalPlan]
     seen: dict[str, str] = {}
     vocabulary = None  # one ontology and thesaurus, shared by every plan (they are read-only)
     for unit in plan_units(paths):
-        plan = load_plan([unit])
+        plan, locations = load_with_locations([unit])
         if vocabulary is None:
             vocabulary = plan.vocabulary
         plan = PlanSource(vocabulary, plan.data, plan.origin)
@@ -127,7 +119,7 @@ def load_plans(paths: Sequence[Path | str] | None = None) -> list[MunicipalPlan]
                 "市町村ごとに計画を1つだけ指定してください。",
             )
         seen[municipality.code] = str(unit)
-        plans.append(MunicipalPlan(municipality, plan))
+        plans.append(MunicipalPlan(municipality, plan, tuple(locations)))
     if not plans:
         raise InputError(
             "no_plan",
@@ -157,7 +149,7 @@ def plan_summary(merged: Graph) -> dict[str, object]:
     plan = next(iter(sorted(merged.subjects(RDF.type, JY.Plan), key=str)), None)
     if plan is None:
         return {"plan": "", "adopted": "", "period": {"start_fiscal_year": None, "end_fiscal_year": None, "label": ""}}
-    title = _literal(merged, plan, DCTERMS.title, "ja") or _literal(merged, plan, RDFS.label, "ja")
+    title = label(merged, plan, prop=DCTERMS.title) or label(merged, plan)
 
     def year(prop: Node) -> int | None:
         value = merged.value(plan, prop)
@@ -169,6 +161,6 @@ def plan_summary(merged: Graph) -> dict[str, object]:
         "period": {
             "start_fiscal_year": year(JY.startFiscalYear),
             "end_fiscal_year": year(JY.endFiscalYear),
-            "label": _literal(merged, plan, JY.periodLabel, "ja"),
+            "label": label(merged, plan, prop=JY.periodLabel),
         },
     }

@@ -21,12 +21,12 @@ def local_id(node: Node) -> str:
     return text.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
 
 
-def label(graph: Graph, node: Node | None, lang: str = "ja") -> str:
-    """The node's ``rdfs:label`` in ``lang``, else any of its labels, else ""."""
+def label(graph: Graph, node: Node | None, lang: str = "ja", prop: Node = RDFS.label) -> str:
+    """The node's ``rdfs:label`` (or ``prop``) in ``lang``, else any of its values, else ""."""
     if node is None:
         return ""
     fallback = ""
-    for value in graph.objects(node, RDFS.label):
+    for value in graph.objects(node, prop):
         if isinstance(value, Literal):
             if value.language == lang:
                 return str(value)

@@ -82,8 +82,9 @@ def workbook_hint(
 def sheet_column(prop: Node, mapping: Mapping | None = None) -> str:
     """「シート <title>(<name>)、列 <header>」 for a property only one sheet holds (a finding on a node that is no row of the
     workbook, such as a provision of the law no programme implements), else ""."""
-    candidates = columns_of(prop, mapping or load_mapping())
+    mapping = mapping or load_mapping()
+    candidates = columns_of(prop, mapping)
     if len({spec.name for spec, _ in candidates}) != 1:
         return ""
     spec, col = candidates[0]
-    return f"シート {spec.title}({spec.name})、列 {col.header}"
+    return f"シート {mapping.shown(spec.name)}、列 {col.header}"

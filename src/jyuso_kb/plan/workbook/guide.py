@@ -95,7 +95,7 @@ def how_to_write(col: Column, mapping: Mapping) -> str:
         for sheet in col.refers:
             spec = mapping.sheet(sheet)
             if spec is not None:
-                rows.append(f"シート {spec.title}({sheet})の行の" + "・".join(name_headers(spec, mapping) or ["ID"]))
+                rows.append(f"シート {mapping.shown(sheet)}の行の" + "・".join(name_headers(spec, mapping) or ["ID"]))
         parts.append("、".join([*rows, "または ID(接頭辞:名前)"]))
     if col.multi:
         parts.append(
