@@ -30,8 +30,10 @@ def check_files() -> list[Path]:
 
 
 def export_files() -> list[Path]:
-    """The exports to public-service standards: one SPARQL CONSTRUCT per standard (``exports/<name>.rq``)."""
-    return sorted((root() / "exports").glob("*.rq"))
+    """The exports to public-service standards: a SPARQL CONSTRUCT (``exports/<name>.rq``) or a folder of SELECTs
+    building a JSON document (``exports/<name>/about.txt`` and one ``<list>.rq`` per list)."""
+    folder = root() / "exports"
+    return sorted([*folder.glob("*.rq"), *(p.parent for p in folder.glob("*/about.txt"))])
 
 
 def standard_shapes(name: str) -> Path:

@@ -1,5 +1,5 @@
 """``jyuso-kb export``: the plan as Turtle, JSON-LD or the programme catalog as CSV, or in a public-service
-standard's terms (``exports/<name>.rq``, written as Turtle)."""
+standard's terms (``exports/<name>``: Turtle, JSON-LD or JSON as the standard is written)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from jyuso_kb.formats import export, standards
 def cmd_export(args: argparse.Namespace) -> int:
     plan = plan_of(args)
     if args.format in standards.names():
-        sys.stdout.write(export.to_turtle(standards.export_graph(plan.merged(), args.format)))
+        sys.stdout.write(standards.render(plan.merged(), args.format).decode())
         return EXIT_OK
     graph = plan.merged() if args.with_vocabulary else plan.data
     if args.format == "csv":

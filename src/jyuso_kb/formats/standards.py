@@ -1,15 +1,28 @@
-"""Exports to public-service standards: each is one SPARQL CONSTRUCT in ``exports/<name>.rq`` over the plan with the
-project's vocabulary, so that a new standard (or a change in a mapping) is a data file, not code."""
+"""Exports to public-service standards, each written as data in ``exports/``, so that a new standard (or a change in
+a mapping) is a data file, not code:
+
+- ``exports/<name>.rq``: one SPARQL CONSTRUCT over the plan with the project's vocabulary, written as Turtle, or as
+  JSON-LD when its header says ``# media: application/ld+json`` (``# vocab:`` names the vocabulary terms compact to);
+- ``exports/<name>/``: a JSON document; ``about.txt`` holds the header and ``# lists:`` the document's lists in order,
+  each built by one SELECT ``<list>.rq`` (how rows become objects: :mod:`jyuso_kb.formats.tables`).
+"""
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
+from typing import Any
 
+import orjson
 from rdflib import Graph
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.sparql import Query
 
 from jyuso_kb import resources
+from jyuso_kb.formats import export
+from jyuso_kb.formats.tables import TableSpec, objects_of
 from jyuso_kb.reason.headers import read_headers
 
 PREFIXES = {
@@ -21,33 +34,104 @@ PREFIXES = {
     "org": "http://www.w3.org/ns/org#",
     "skos": "http://www.w3.org/2004/02/skos/core#",
 }
+TURTLE = "text/turtle"
+JSONLD = "application/ld+json"
+JSON = "application/json"
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    query: Query
+    spec: TableSpec
+
+
+@dataclass(frozen=True)
+class Standard:
+    """One export: its header (name, intent, standard, example …), and a CONSTRUCT or the SELECTs of a document."""
+
+    name: str
+    headers: dict[str, str]
+    construct: Query | None = None
+    tables: tuple[Table, ...] = ()
+
+    @property
+    def media_type(self) -> str:
+        if self.tables:
+            return JSON
+        return self.headers.get("media", TURTLE)
+
+    def graph(self, merged: Graph) -> Graph:
+        """A new graph: the plan in the standard's terms (a CONSTRUCT export only)."""
+        if self.construct is None:
+            raise ValueError(f"{self.name} is a JSON document, not a graph")
+        graph = Graph()
+        for prefix, namespace in PREFIXES.items():
+            graph.bind(prefix, namespace)
+        for triple in merged.query(self.construct):
+            graph.add(triple)  # type: ignore[arg-type]
+        return graph
+
+    def document(self, merged: Graph) -> dict[str, list[dict[str, Any]]]:
+        """The JSON document: each list built by its SELECT (a document export only)."""
+        out = {}
+        for table in self.tables:
+            result = merged.query(table.query)
+            columns = [str(v) for v in result.vars or ()]
+            out[table.name] = objects_of(result, columns, table.spec)  # type: ignore[arg-type]
+        return out
+
+    def render(self, merged: Graph) -> bytes:
+        """The export as the bytes a client receives (Turtle, JSON-LD or JSON)."""
+        if self.tables:
+            return orjson.dumps(self.document(merged), option=orjson.OPT_INDENT_2) + b"\n"
+        graph = self.graph(merged)
+        if self.media_type == JSONLD:
+            context = {"@vocab": self.headers["vocab"]} if "vocab" in self.headers else dict(PREFIXES)
+            compact = json.loads(graph.serialize(format="json-ld", context=context, auto_compact=True))
+            return orjson.dumps(compact, option=orjson.OPT_INDENT_2) + b"\n"
+        return export.to_turtle(graph).encode()
+
+
+def _document(folder: Path) -> Standard:
+    headers = read_headers((folder / "about.txt").read_text(encoding="utf-8"))
+    tables = []
+    for name in (n.strip() for n in headers.get("lists", "").split(",") if n.strip()):
+        text = (folder / f"{name}.rq").read_text(encoding="utf-8")
+        tables.append(Table(name, prepareQuery(text), TableSpec.of(read_headers(text))))
+    return Standard(folder.name, headers, tables=tuple(tables))
 
 
 @lru_cache(maxsize=1)
-def _queries() -> dict[str, tuple[Query, dict[str, str]]]:
+def _standards() -> dict[str, Standard]:
     found = {}
     for path in resources.export_files():
-        text = path.read_text(encoding="utf-8")
-        found[path.stem] = (prepareQuery(text), read_headers(text))
-    return found
+        if path.is_dir():
+            found[path.name] = _document(path)
+        else:
+            text = path.read_text(encoding="utf-8")
+            found[path.stem] = Standard(path.stem, read_headers(text), construct=prepareQuery(text))
+    return dict(sorted(found.items()))
 
 
 def names() -> tuple[str, ...]:
-    """The standards there is an export for (``cpsv-ap`` …)."""
-    return tuple(_queries())
+    """The standards there is an export for (``cpsv-ap``, ``hsds`` …); parses every export's queries once."""
+    return tuple(_standards())
+
+
+def standard(name: str) -> Standard:
+    return _standards()[name]
 
 
 def headers(name: str) -> dict[str, str]:
     """The export's header: name, intent, standard, example."""
-    return _queries()[name][1]
+    return _standards()[name].headers
 
 
 def export_graph(merged: Graph, name: str) -> Graph:
     """A new graph: the plan (with the project's vocabulary) in the standard's terms."""
-    query = _queries()[name][0]
-    graph = Graph()
-    for prefix, namespace in PREFIXES.items():
-        graph.bind(prefix, namespace)
-    for triple in merged.query(query):
-        graph.add(triple)  # type: ignore[arg-type]
-    return graph
+    return _standards()[name].graph(merged)
+
+
+def render(merged: Graph, name: str) -> bytes:
+    return _standards()[name].render(merged)

@@ -145,7 +145,7 @@ def add_routes(app: FastAPI) -> None:
             return not_found("標準の書き出し", "standard", "/openapi.json の /v1/export/{standard}")
         snap = snapshot_of(request)
         body = snap.exports.get(standard) or await run_in(request.app.state.executors.exports, snap.export, standard)
-        return Response(body, media_type="text/turtle; charset=utf-8")
+        return Response(body, media_type=f"{standards.standard(standard).media_type}; charset=utf-8")
 
     @app.get(
         "/v1/workbook/template",

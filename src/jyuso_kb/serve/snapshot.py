@@ -46,10 +46,10 @@ class Snapshot:
     exports: dict[str, bytes] = field(default_factory=dict, compare=False)  # standards' exports, built when first asked
 
     def export(self, name: str) -> bytes:
-        """The plan in a public-service standard's terms as Turtle (``exports/<name>.rq``), built once per snapshot
-        when first asked: about 0.5 s, which would otherwise add to every start."""
+        """The plan in a public-service standard's terms (``exports/<name>``), built once per snapshot when first
+        asked: about 0.5 s, which would otherwise add to every start."""
         if name not in self.exports:
-            self.exports[name] = export.to_turtle(standards.export_graph(self.merged, name)).encode()
+            self.exports[name] = standards.render(self.merged, name)
         return self.exports[name]
 
     def listing(self) -> dict[str, Any]:
