@@ -1092,8 +1092,16 @@ BAD_REQUESTS: dict[tuple[str, str], tuple[dict[str, Any], int]] = {
     ("GET", "/v1/changes"): ({"params": {"since": "no-such-revision"}}, 404),
     ("GET", "/v1/municipalities"): (LONG_QS, 414),
     ("GET", "/v1/municipalities/{code}"): ({"path": "123456"}, 404),
+    ("GET", "/ontology"): ({"params": {"format": "xml"}}, 422),
+    ("GET", "/shapes"): ({"params": {"format": "xml"}}, 422),
+    ("GET", "/needs/{item}"): ({"path": "no-such-need"}, 404),
+    ("GET", "/law/{law_id}/{item}"): ({"path": "326AC0000000045/no-such-provision"}, 404),
+    ("GET", "/rules/{item}"): ({"path": "no-such-rule"}, 404),
+    ("GET", "/data/{name}/{item}"): ({"path": "uozu/no-such-thing"}, 404),
+    ("GET", "/v1/resources/{name}/{item}"): ({"path": "uozu/no-such-thing"}, 404),
 }
-SHARED = ("/health", "/v1/municipalities", "/v1/context.jsonld", "/v1/workbook/template")
+SHARED: tuple[str, ...] = ("/health", "/v1/municipalities", "/v1/context.jsonld", "/v1/workbook/template")
+SHARED += ("/ontology", "/shapes", "/needs/", "/law/", "/rules/", "/data/")  # IRIs: the same for every municipality
 # Every plan-scoped operation again under /v1/municipalities/{code}/, with the same bad request and the same answer.
 
 

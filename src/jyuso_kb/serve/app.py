@@ -30,6 +30,7 @@ from jyuso_kb.plan.source import PlanSource
 from jyuso_kb.serve import (
     catalog_endpoints,
     municipality_endpoints,
+    ontology_endpoints,
     revision_endpoints,
     routing_endpoints,
     sparql_endpoints,
@@ -139,6 +140,7 @@ def create_app(
     routing_endpoints.add_routes(app)
     sparql_endpoints.add_routes(app)
     validate_endpoint.add_routes(app)
+    ontology_endpoints.add_routes(app)
     mount_web(app)
     revision_endpoints.add_routes(app)
     revision_endpoints.add_change_feed(app)

@@ -21,6 +21,12 @@ VALIDATED = (
     "/v1/export/",
     "/v1/rules",
     "/v1/context.jsonld",
+    "/v1/resources/",
+    "/ontology",
+    "/shapes",
+    "/needs/",
+    "/law/",
+    "/rules/",
 )
 
 
