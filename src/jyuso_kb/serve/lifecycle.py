@@ -63,7 +63,7 @@ async def _follow(app: FastAPI, tenant: Tenant) -> None:
 async def swap(executors: Executors, tenant: Tenant, plan: PlanSource, revision: str | None = None) -> None:
     """Build the new snapshot off the event loop (its own executor), fork the new SPARQL workers from the loop's
     thread, then switch the municipality's references. Queries in flight on the old pool finish there."""
-    snapshot = await run_in(executors.swap, build_snapshot, plan, revision)
+    snapshot = await run_in(executors.swap, build_snapshot, plan, revision, tenant.store)
     old_pool = tenant.sparql
     pool = old_pool.successor(snapshot.merged)
     pool.start()

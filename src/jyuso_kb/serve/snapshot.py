@@ -6,7 +6,8 @@ load → reason → index → views/exports; each request reads the snapshot ref
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from email.utils import formatdate
+from datetime import UTC, datetime
+from email.utils import format_datetime, formatdate
 from typing import Any
 
 from rdflib import Graph
@@ -17,7 +18,8 @@ from jyuso_kb.index import routing as routing_index
 from jyuso_kb.index.routing import RoutingIndex
 from jyuso_kb.plan.municipalities import Municipality, municipality_of, plan_summary
 from jyuso_kb.plan.source import PlanSource
-from jyuso_kb.store.revisions import canonical, content_id
+from jyuso_kb.store.changes import Change, last_changes, provenance
+from jyuso_kb.store.revisions import Store, canonical, content_id
 
 
 @dataclass(frozen=True)
@@ -41,7 +43,8 @@ class Snapshot:
     turtle: bytes
     jsonld: bytes
     csv: bytes
-    served_since: str  # when this snapshot was built (an HTTP date: the catalog's Last-Modified)
+    served_since: str  # when the revision was published, else when this snapshot was built (HTTP date: Last-Modified)
+    provenance: Graph  # in which stored revision each item last changed (jy:lastChangedRevision/At), for the exports
 
     exports: dict[str, bytes] = field(default_factory=dict, compare=False)  # standards' exports, built when first asked
 
@@ -49,7 +52,7 @@ class Snapshot:
         """The plan in a public-service standard's terms (``exports/<name>``), built once per snapshot when first
         asked: about 0.5 s, which would otherwise add to every start."""
         if name not in self.exports:
-            self.exports[name] = standards.render(self.merged, name)
+            self.exports[name] = standards.render(self.merged + self.provenance, name)
         return self.exports[name]
 
     def listing(self) -> dict[str, Any]:
@@ -71,11 +74,18 @@ def revision_of(data: Graph) -> str:
     return content_id(canonical(data))[0]
 
 
-def build_snapshot(plan: PlanSource, revision: str | None = None) -> Snapshot:
+def build_snapshot(plan: PlanSource, revision: str | None = None, store: Store | None = None) -> Snapshot:
     """The snapshot of a plan; ``revision`` is its id when known already (a stored revision's id is its content
-    hash), which spares relabelling its blank nodes again."""
+    hash), which spares relabelling its blank nodes again. With the ``store`` it came from, each programme,
+    department and meeting says in which revision it last changed, and Last-Modified is when it was published."""
     merged = plan.merged()
     index = routing_index.index_of(merged)  # the merged graph is built once, not again for the index
+    changes = last_changes(store, revision) if store is not None and revision is not None else {}
+    stored = store.get(revision) if store is not None and revision is not None else None
+
+    def dated(items: list[dict[str, Any]]) -> tuple[dict[str, Any], ...]:
+        return tuple({**item, "last_changed": _change(changes, item["iri"])} for item in items)
+
     return Snapshot(
         plan=plan,
         municipality=municipality_of(plan.data, plan.origin),
@@ -84,9 +94,9 @@ def build_snapshot(plan: PlanSource, revision: str | None = None) -> Snapshot:
         index=index,
         revision=revision or revision_of(plan.data),
         adopted=index.plan_revision,
-        programs=tuple(catalog.programs(merged)),
-        departments=tuple(views.departments(merged)),
-        meetings=tuple(views.meetings(merged)),
+        programs=dated(catalog.programs(merged)),
+        departments=dated(views.departments(merged)),
+        meetings=dated(views.meetings(merged)),
         matrix=views.matrix(merged),
         schedule=views.schedule(merged),
         legal_items=tuple(views.legal_items(merged)),
@@ -96,5 +106,15 @@ def build_snapshot(plan: PlanSource, revision: str | None = None) -> Snapshot:
         turtle=export.to_turtle(plan.data).encode(),
         jsonld=export.to_jsonld(plan.data).encode(),
         csv=export.to_csv(merged).encode(),
-        served_since=formatdate(usegmt=True),
+        served_since=_http_date(stored.time) if stored is not None else formatdate(usegmt=True),
+        provenance=provenance(changes),
     )
+
+
+def _change(changes: dict[str, Change], iri: str) -> dict[str, Any] | None:
+    change = changes.get(iri)
+    return change.as_dict() if change is not None else None
+
+
+def _http_date(iso: str) -> str:
+    return format_datetime(datetime.fromisoformat(iso).astimezone(UTC), usegmt=True)

@@ -115,7 +115,7 @@ def open_tenants(
         code = plan.municipality.code
         store = store_of(store_root, code, code == default)
         source, active, why = opening(plan, store)
-        snapshot = build_snapshot(source, active)
+        snapshot = build_snapshot(source, active, store)
         log.info("%s %s: %s", code, plan.municipality.name, why)
         pool = SparqlPool(snapshot.merged, limits)  # started by the caller, once everything is loaded
         tenants.append(Tenant(code, snapshot, pool, store, asyncio.Lock()))

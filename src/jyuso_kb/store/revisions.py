@@ -177,6 +177,10 @@ class Store:
 
     def data(self, ident: str) -> Graph:
         """The revision's graph, after checking its content against the manifest's hash."""
+        return Graph().parse(data=self.payload(ident).decode("utf-8"), format="nt")
+
+    def payload(self, ident: str) -> bytes:
+        """The revision's canonical N-Triples, after checking them against the manifest's hash."""
         revision = self.get(ident)
         if revision is None:
             raise InputError(
@@ -190,7 +194,7 @@ class Store:
                 ident,
                 "別の版を有効にしてください。",
             )
-        return Graph().parse(data=payload.decode("utf-8"), format="nt")
+        return payload
 
     def history(self) -> list[Revision]:
         """Every stored revision, oldest first. Temporary names are skipped (``get`` refuses them), and so is an entry
