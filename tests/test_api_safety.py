@@ -1081,6 +1081,7 @@ BAD_REQUESTS: dict[tuple[str, str], tuple[dict[str, Any], int]] = {
     ("GET", "/v1/workbook/template"): ({"params": {"code": "162044", "name": "魚津市"}}, 422),  # a wrong check digit
     ("GET", "/v1/catalog"): ({"params": {"format": "xml"}}, 422),
     ("GET", "/v1/export/{standard}"): ({"path": "no-such-standard"}, 404),
+    ("GET", "/v1/dcat"): ({"params": {"format": "xml"}}, 422),
     ("GET", "/v1/sparql"): ({}, 422),
     ("POST", "/v1/sparql"): ({"content": b"SELECT * {}", "headers": {"content-type": "text/plain"}}, 415),
     ("POST", "/v1/validate"): ({"content": b"<urn:a> <urn:b> .", "headers": TTL}, 400),

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from rdflib import Graph
+from rdflib import Graph, Literal
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.sparql import Query
 
@@ -28,6 +28,7 @@ from jyuso_kb.reason.headers import read_headers
 PREFIXES = {
     "cpsv": "http://purl.org/vocab/cpsv#",
     "cv": "http://data.europa.eu/m8g/",
+    "dcat": "http://www.w3.org/ns/dcat#",
     "dct": "http://purl.org/dc/terms/",
     "eli": "http://data.europa.eu/eli/ontology#",
     "foaf": "http://xmlns.com/foaf/0.1/",
@@ -61,14 +62,16 @@ class Standard:
             return JSON
         return self.headers.get("media", TURTLE)
 
-    def graph(self, merged: Graph) -> Graph:
-        """A new graph: the plan in the standard's terms (a CONSTRUCT export only)."""
+    def graph(self, merged: Graph, base: str | None = None) -> Graph:
+        """A new graph: the plan in the standard's terms (a CONSTRUCT export only). ``base`` is the service's URL,
+        given to the query as ``?base`` (the DCAT record's links; without it, the query's own default)."""
         if self.construct is None:
             raise ValueError(f"{self.name} is a JSON document, not a graph")
         graph = Graph()
         for prefix, namespace in PREFIXES.items():
             graph.bind(prefix, namespace)
-        for triple in merged.query(self.construct):
+        bindings = {"base": Literal(base)} if base is not None else {}
+        for triple in merged.query(self.construct, initBindings=bindings):
             graph.add(triple)  # type: ignore[arg-type]
         return graph
 
@@ -89,7 +92,17 @@ class Standard:
         if self.media_type == JSONLD:
             context = {"@vocab": self.headers["vocab"]} if "vocab" in self.headers else dict(PREFIXES)
             compact = json.loads(graph.serialize(format="json-ld", context=context, auto_compact=True))
-            return orjson.dumps(compact, option=orjson.OPT_INDENT_2) + b"\n"
+
+            def ordered(value: Any) -> Any:
+                """The same JSON-LD with keys, nodes and values in one order (JSON-LD arrays are sets unless @list,
+                which no export builds), so that the bytes (and their ETag) do not depend on the process."""
+                if isinstance(value, dict):
+                    return {key: ordered(value[key]) for key in sorted(value)}
+                if isinstance(value, list):
+                    return sorted((ordered(v) for v in value), key=lambda v: orjson.dumps(v))
+                return value
+
+            return orjson.dumps(ordered(compact), option=orjson.OPT_INDENT_2) + b"\n"
         return export.to_turtle(graph).encode()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import re
 from functools import lru_cache
 from typing import Annotated, Any
 
@@ -13,7 +14,7 @@ from fastapi.responses import JSONResponse, Response
 
 from jyuso_kb import __version__, resources
 from jyuso_kb.errors import InputError
-from jyuso_kb.formats import standards
+from jyuso_kb.formats import export, standards
 from jyuso_kb.formats.workbook import template_tables, write_xlsx
 from jyuso_kb.serve.current import snapshot_of
 from jyuso_kb.serve.errors import ERRORS, ErrorResponse, error, not_found
@@ -21,6 +22,8 @@ from jyuso_kb.serve.executors import run_in
 from jyuso_kb.serve.negotiate import CATALOG_TYPES, negotiate
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DCAT_TYPES = {"text/turtle": "ttl", "application/ld+json": "jsonld"}
+HOST = re.compile(r"[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?|\[[0-9A-Fa-f:.]{2,45}\](:[0-9]{1,5})?")
 TEMPLATE_WAITING = 4  # blank workbooks being built or waiting for the one builder thread; more get 503 busy
 
 
@@ -30,6 +33,13 @@ def template_xlsx(code: str, name: str) -> bytes:
     buffer = io.BytesIO()
     write_xlsx(template_tables(code, name), buffer)
     return buffer.getvalue()
+
+
+def service_base(request: Request) -> str | None:
+    """The service's own URL for the links of the DCAT record, or None (the permanent w3id.org URLs) when the Host
+    header is not a plain host name and port."""
+    base = str(request.base_url)
+    return base if HOST.fullmatch(request.url.netloc) else None
 
 
 def add_routes(app: FastAPI) -> None:
@@ -113,21 +123,33 @@ def add_routes(app: FastAPI) -> None:
     ) -> Response:
         snap = snapshot_of(request)
         chosen = format or negotiate(request.headers.get("accept", ""), CATALOG_TYPES) or "json"
+        described_at = f"/v1/municipalities/{snap.municipality.code}/dcat"  # publisher, licence, period, distributions
+        described = {"link": f'<{described_at}>; rel="describedby"; type="text/turtle"'}
         if chosen == "jsonld":
             return Response(
                 snap.jsonld,
                 media_type="application/ld+json",
-                headers={"link": '</v1/context.jsonld>; rel="http://www.w3.org/ns/json-ld#context"'},
+                headers={
+                    "link": f'</v1/context.jsonld>; rel="http://www.w3.org/ns/json-ld#context", {described["link"]}'
+                },
             )
         if chosen == "ttl":
-            return Response(snap.turtle, media_type="text/turtle; charset=utf-8")
+            return Response(snap.turtle, media_type="text/turtle; charset=utf-8", headers=described)
         if chosen == "csv":
             return Response(
                 snap.csv,
                 media_type="text/csv; charset=utf-8",
-                headers={"content-disposition": 'attachment; filename="programs.csv"'},
+                headers={**described, "content-disposition": 'attachment; filename="programs.csv"'},
             )
-        return JSONResponse({"revision": snap.revision, "plan": snap.index.plan_label, "programs": list(snap.programs)})
+        return JSONResponse(
+            {
+                "revision": snap.revision,
+                "plan": snap.index.plan_label,
+                "dcat": described_at,
+                "programs": list(snap.programs),
+            },
+            headers=described,
+        )
 
     @app.get(
         "/v1/export/{standard}",
@@ -146,6 +168,27 @@ def add_routes(app: FastAPI) -> None:
         snap = snapshot_of(request)
         body = snap.exports.get(standard) or await run_in(request.app.state.executors.exports, snap.export, standard)
         return Response(body, media_type=f"{standards.standard(standard).media_type}; charset=utf-8")
+
+    @app.get(
+        "/v1/dcat",
+        tags=["catalog"],
+        response_class=Response,
+        responses={
+            200: {
+                "content": {"text/turtle": {}, "application/ld+json": {}},
+                "description": "データセットの説明(DCAT 3: 発行者、ライセンス、計画期間、形式ごとの配布、SPARQL エンドポイント)",
+            },
+            406: {"model": ErrorResponse},
+        },
+    )
+    async def dcat(request: Request, format: Annotated[str | None, Query(pattern="^(jsonld|ttl)$")] = None) -> Response:
+        chosen = format or negotiate(request.headers.get("accept", ""), DCAT_TYPES) or "ttl"
+        snap = snapshot_of(request)
+        graph = await run_in(request.app.state.executors.exports, snap.dataset, service_base(request))
+        if chosen == "jsonld":
+            body = graph.serialize(format="json-ld", context=dict(standards.PREFIXES), auto_compact=True, indent=2)
+            return Response(body.encode(), media_type="application/ld+json")
+        return Response(export.to_turtle(graph).encode(), media_type="text/turtle; charset=utf-8")
 
     @app.get(
         "/v1/workbook/template",

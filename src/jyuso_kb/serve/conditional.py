@@ -19,6 +19,7 @@ VALIDATED = (
     "/v1/legal-items",
     "/v1/catalog",
     "/v1/export/",
+    "/v1/dcat",
     "/v1/rules",
     "/v1/context.jsonld",
     "/v1/resources/",
