@@ -44,7 +44,8 @@ def test_the_export_conforms_to_the_official_shapes(plan: PlanSource, official: 
 
 
 def test_every_programme_is_a_public_service_with_every_node_typed(plan: PlanSource) -> None:
-    exported = export_graph(plan.merged(), "cpsv-ap")
+    merged = plan.merged()
+    exported = export_graph(merged, "cpsv-ap")
     programmes = set(plan.data.subjects(RDF.type, JY.ImplementingProgram))
     assert set(exported.subjects(RDF.type, CPSV.PublicService)) == programmes
     untyped = {
@@ -60,8 +61,22 @@ def test_every_programme_is_a_public_service_with_every_node_typed(plan: PlanSou
         laws = set(exported.objects(service, CV.hasLegalResource))
         assert laws == set(plan.data.objects(service, JY.implementsProvision)) and laws
         assert all((law, RDF.type, ELI.LegalResource) in exported for law in laws)
-        departments = {exported.value(p, CV.hasParticipant) for p in exported.objects(service, CV.hasParticipation)}
-        assert departments == set(plan.data.objects(service, JY.responsibleDepartment))
+        by_role: dict[URIRef, set[URIRef]] = {}
+        for participation in exported.objects(service, CV.hasParticipation):
+            role = exported.value(participation, CV.role)
+            by_role.setdefault(role, set()).add(exported.value(participation, CV.hasParticipant))
+        assert by_role[JY["participation-responsible-department"]] == set(
+            plan.data.objects(service, JY.responsibleDepartment)
+        )
+        # the matrix: the departments with ○ in the column of the programme's pillar
+        pillar = merged.value(merged.value(service, JY.component), JY.pillar)
+        column = merged.value(predicate=JY.collaborationPillar, object=pillar)
+        marked = {
+            merged.value(cell, JY.department)
+            for cell in merged.subjects(JY.collaborationFunction, column)
+            if merged.value(cell, JY.participates) == Literal(True)
+        }
+        assert by_role[JY["participation-cooperating-department"]] == marked and marked
     assert (city, RDF.type, CV.PublicOrganisation) in exported
     area = exported.value(city, DCT.spatial)
     assert (area, RDF.type, DCT.Location) in exported
