@@ -85,8 +85,42 @@ export async function programsView(root, ctx) {
   );
 }
 
+// The programme as schema.org GovernmentService, for search engines and other machines reading the page: its node in
+// the municipality's export (GET /v1/export/schema-org) and every node it refers to (所管課, 委託先, 支援対象者, 根拠の号,
+// 市町村 …), as one JSON-LD data block inside the view, so that it goes when the view does. Set as text, never parsed
+// as markup; "<" is escaped so that no text of the plan can close the element.
+function structuredData(exported, iri) {
+  const graph = exported && Array.isArray(exported["@graph"]) ? exported["@graph"] : [];
+  const byId = new Map(graph.map((node) => [node["@id"], node]));
+  if (!byId.has(iri)) return null;
+  const nodes = [];
+  const seen = new Set([iri]);
+  const queue = [iri];
+  while (queue.length) {
+    const node = byId.get(queue.shift());
+    if (!node) continue;
+    nodes.push(node);
+    for (const [key, value] of Object.entries(node)) {
+      if (key.startsWith("@")) continue;
+      for (const v of [value].flat()) {
+        const ref = v && typeof v === "object" ? v["@id"] : undefined;
+        if (ref && !seen.has(ref)) {
+          seen.add(ref);
+          queue.push(ref);
+        }
+      }
+    }
+  }
+  const text = JSON.stringify({ "@context": exported["@context"], "@graph": nodes }).replace(/</g, "\\u003c");
+  return h("script", { type: "application/ld+json", id: "program-jsonld", text });
+}
+
 export async function programView(root, ctx, id) {
-  const [p, schedule] = await Promise.all([getJson(`/v1/programs/${enc(id)}`), catalog("/v1/schedule")]);
+  const [p, schedule, exported] = await Promise.all([
+    getJson(`/v1/programs/${enc(id)}`),
+    catalog("/v1/schedule"),
+    catalog("/v1/export/schema-org").catch(() => null), // the page shows the programme without it
+  ]);
   if (ctx.stale()) return;
   const rows = schedule.rows.filter((r) => (r.subjects || []).some((s) => s.id === p.id));
   add(root, 
@@ -123,6 +157,7 @@ export async function programView(root, ctx, id) {
           ),
         ]
       : null,
+    structuredData(exported, p.iri),
   );
 }
 
