@@ -217,7 +217,10 @@ def test_jsonld_expands_without_any_fetch_and_is_the_plan(client: TestClient, pl
 
     response = client.get("/v1/catalog", headers={"accept": "application/ld+json"})
     assert response.headers["content-type"] == "application/ld+json"
-    assert response.headers["link"] == '</v1/context.jsonld>; rel="http://www.w3.org/ns/json-ld#context"'
+    assert response.headers["link"] == (
+        '</v1/context.jsonld>; rel="http://www.w3.org/ns/json-ld#context", '
+        '</v1/municipalities/162043/dcat>; rel="describedby"; type="text/turtle"'
+    )
     document = response.json()
     expanded = jsonld.expand(document, {"documentLoader": refuse})
     nquads = jsonld.to_rdf(expanded, {"format": "application/n-quads", "documentLoader": refuse})

@@ -28,7 +28,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--format",
         choices=[*export.FORMATS, *standards.names()],
         default="ttl",
-        help="ttl / jsonld / csv(計画そのもの)、または公共サービスの標準(cpsv-ap: CPSV-AP 3.2 の Turtle)",
+        help="ttl / jsonld / csv(計画そのもの)、または公共サービスの標準(cpsv-ap: CPSV-AP 3.2 の Turtle、hsds: HSDS 3.0 の"
+        " JSON、schema-org: schema.org の JSON-LD、gif: GIF 行政サービス・制度の JSON、dcat: DCAT 3 のデータセット説明)",
     )
     add_plan_arguments(p)
     p.add_argument("--with-vocabulary", action="store_true", help="オントロジーとシソーラスも含める")

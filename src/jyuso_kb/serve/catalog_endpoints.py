@@ -156,8 +156,10 @@ def add_routes(app: FastAPI) -> None:
         tags=["catalog"],
         responses={
             200: {
-                "content": {"text/turtle": {}},
-                "description": "この計画の事業を公共サービスの標準で(cpsv-ap: CPSV-AP 3.2、公式の SHACL 形状に適合)",
+                "content": {"text/turtle": {}, "application/ld+json": {}, "application/json": {}},
+                "description": "この計画の事業を公共サービスの標準で(cpsv-ap: CPSV-AP 3.2 の Turtle、hsds: Open Referral"
+                " HSDS 3.0 の JSON、schema-org: schema.org の JSON-LD、gif: デジタル庁 GIF 行政サービス・制度の JSON、"
+                "dcat: DCAT 3 のデータセット説明)",
             },
             404: {"model": ErrorResponse},
         },
@@ -166,7 +168,7 @@ def add_routes(app: FastAPI) -> None:
         if standard not in standards.names():
             return not_found("標準の書き出し", "standard", "/openapi.json の /v1/export/{standard}")
         snap = snapshot_of(request)
-        body = snap.exports.get(standard) or await run_in(request.app.state.executors.exports, snap.export, standard)
+        body = snap.cached_export(standard) or await run_in(request.app.state.executors.exports, snap.export, standard)
         return Response(body, media_type=f"{standards.standard(standard).media_type}; charset=utf-8")
 
     @app.get(

@@ -6,7 +6,7 @@ load → reason → index → views/exports; each request reads the snapshot ref
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from email.utils import format_datetime, formatdate
 from functools import cached_property
 from typing import Any
@@ -21,6 +21,8 @@ from jyuso_kb.plan.municipalities import Municipality, municipality_of, plan_sum
 from jyuso_kb.plan.source import PlanSource
 from jyuso_kb.store.changes import Change, last_changes, provenance
 from jyuso_kb.store.revisions import Store, canonical, content_id
+
+JAPAN = timezone(timedelta(hours=9))
 
 
 @dataclass(frozen=True)
@@ -47,14 +49,23 @@ class Snapshot:
     served_since: str  # when the revision was published, else when this snapshot was built (HTTP date: Last-Modified)
     provenance: Graph  # in which stored revision each item last changed (jy:lastChangedRevision/At), for the exports
 
-    exports: dict[str, bytes] = field(default_factory=dict, compare=False)  # standards' exports, built when first asked
+    # standards' exports, built when first asked, by (name, day in Japan)
+    exports: dict[tuple[str, str], bytes] = field(default_factory=dict, compare=False)
+
+    def cached_export(self, name: str) -> bytes | None:
+        return self.exports.get((name, _japan_day()))
 
     def export(self, name: str) -> bytes:
-        """The plan in a public-service standard's terms (``exports/<name>``), built once per snapshot when first
-        asked: about 0.5 s, which would otherwise add to every start."""
-        if name not in self.exports:
-            self.exports[name] = standards.render(self.with_history, name)
-        return self.exports[name]
+        """The plan in a public-service standard's terms (``exports/<name>``), built once per snapshot and day when
+        first asked: about 0.5 s, which would otherwise add to every start. An export may say what operates today
+        (HSDS ``status``), so a new day in Japan builds it again and forgets the older days."""
+        key = (name, _japan_day())
+        if key not in self.exports:
+            body = standards.render(self.with_history, name)
+            for old in [k for k in self.exports if k[1] != key[1]]:
+                self.exports.pop(old, None)
+            self.exports[key] = body
+        return self.exports[key]
 
     @cached_property
     def with_history(self) -> Graph:
@@ -125,6 +136,10 @@ def build_snapshot(plan: PlanSource, revision: str | None = None, store: Store |
 def _change(changes: dict[str, Change], iri: str) -> dict[str, Any] | None:
     change = changes.get(iri)
     return change.as_dict() if change is not None else None
+
+
+def _japan_day() -> str:
+    return datetime.now(JAPAN).date().isoformat()
 
 
 def _http_date(iso: str) -> str:
