@@ -4,8 +4,9 @@
 An item is any IRI the plan data describes. Its description is the triples with it as subject, following blank
 nodes (so its signature does not depend on how blank nodes happen to be labelled), and the descriptions of the nodes
 that name it: a department changes when its row of the 庁内連携体制 matrix (cells naming it), a membership of it or a
-programme it is responsible for changes, as its catalog entry shows them. Walking back from the active revision through the revisions published before it, an item last changed in
-the oldest revision of the unbroken run in which its signature stays the same (or in which it first appeared).
+programme it is responsible for changes, as its catalog entry shows them. Walking back from the active revision
+through the revisions published before it, an item last changed in the oldest revision of the unbroken run in which
+its signature stays the same (or in which it first appeared).
 Signatures are read from the canonical N-Triples the store keeps, without parsing them into a graph, once per
 revision and process (a revision's id is its content hash, so what was read stays true). A revision that cannot be
 read (damaged on disk) ends the walk: items are then dated from the revisions after it.
