@@ -15,6 +15,7 @@ Each file holds a list of cases::
         bodies: []
         meetings: [...]
         planned: []
+        fallback: true                        # optional (default false): nothing matched, the fallback answered
 """
 
 from __future__ import annotations
@@ -76,6 +77,7 @@ def test_household_case(case: dict[str, Any], index: RoutingIndex) -> None:
     answer = routing.route(index, household(case))
     expected = {key: sorted(case["expect"].get(key) or []) for key in KEYS}
     assert summary(answer) == expected
+    assert answer.get("fallback", False) is case["expect"].get("fallback", False)
     for key in KEYS[2:]:
         for item in answer[key]:
             assert item["why"], f"{item['id']} has no explanation"

@@ -39,6 +39,16 @@ def test_question_finds_the_department_first(item: dict[str, Any], index: Routin
 
 
 @pytest.mark.parametrize("text", ["xyzzy", "あいうえお", "🙂🙂🙂"])
-def test_unknown_input_is_reported_not_dropped(text: str, index: RoutingIndex) -> None:
+def test_unknown_input_is_reported_and_still_answered(text: str, index: RoutingIndex) -> None:
+    """No one is turned away: what names nothing goes to the 所管課 of 多機関協働事業 (rules/fallback-consultation.rq),
+    marked fallback, with the reason and the plan section."""
     answer = who_handles(index, text)
-    assert answer == {"query": text, "results": [], "needs": [], "unmatched": [text]}
+    assert answer["unmatched"] == [text] and answer["needs"] == [] and answer["named"] == []
+    assert answer["fallback"] is True
+    assert [r["department"]["id"] for r in answer["results"]] == ["dept-shakaifukushi"]
+    assert [p["id"] for p in answer["programs"]] == ["prog-takikan-kyodo"]
+    why = answer["programs"][0]["why"][0]
+    assert why["rule"] == "fallback-consultation"
+    assert why["legal_item"] == [f"社会福祉法第106条の4第2項第{n}号" for n in (1, 5, 6)]
+    assert why["text"].startswith("入力からは特定の困りごとが見つかりませんが、包括的相談支援事業は")
+    assert answer["suggestions"] == []

@@ -43,6 +43,7 @@ class _Hit:
     roles: list[str] = field(default_factory=list)
     functions: list[str] = field(default_factory=list)
     why: list[dict[str, Any]] = field(default_factory=list)
+    fallback: bool = False
 
 
 def fiscal_year(day: date) -> int:
@@ -104,12 +105,13 @@ def resolve_need(index: RoutingIndex, text: str) -> tuple[str, str] | None:
 
 
 def _candidates(index: RoutingIndex, text: str) -> Iterator[tuple[Label, ...]]:
-    """Ways of reading the text, most literal first: whole label, longest label inside, label around, similar."""
+    """Ways of reading the text, most literal first: whole label; the labels found in it (by words or as text)
+    covering most of its words; a label around it; a similar label."""
     yield index.matcher.exact(text)
-    hits = index.matcher.find_all(text)
-    if hits:
-        longest = max(len(h.label.text) for h in hits)
-        yield tuple(h.label for h in hits if len(h.label.text) == longest)
+    found = [f for f in index.matcher.match(text) if f.how != "similar"]
+    if found:
+        most = max(len(f.words) for f in found)
+        yield tuple(f.label for f in found if len(f.words) == most)
     yield index.matcher.containing(text)
     yield index.matcher.similar(text)
 
@@ -139,13 +141,12 @@ def _validate(household: Household) -> None:
 
 def route(index: RoutingIndex, household: Household, today: date | None = None) -> dict[str, Any]:
     """The route answer (a public contract shared by CLI and API). A reference date the household gives
-    (``as_of``) must be within ``as_of_range``; today's date (``today`` or the clock) is taken as it is."""
+    (``as_of``) must be within ``as_of_range``; today's date (``today`` or the clock) is taken as it is. When no
+    input names a need, the routings for that case (``jy:whenNothingMatched``, rules/fallback-consultation.rq) answer,
+    marked ``"fallback": true``; each input that named nothing gets its closest labels as ``suggestions``."""
     if household.as_of is not None and (refused := as_of_error(index, household.as_of)) is not None:
         raise refused  # first, as in the API (where it is a 422 before the 400s of _validate)
     _validate(household)
-    as_of = household.as_of or today or date.today()
-    year, notice = _plan_year(index, as_of)
-    consent = CONSENT_VALUES[household.consent]
     texts = list(household.needs) + [n for m in household.members for n in m.needs]
     needs: list[dict[str, str]] = []
     unmatched: list[str] = []
@@ -159,11 +160,37 @@ def route(index: RoutingIndex, household: Household, today: date | None = None) 
         need = index.needs[iri]
         needs.append({"input": text, "id": need.id, "label": need.label, "matched": matched})
         found.setdefault(iri, []).append(text)
+    answer = routed(index, household, found, today)
+    answer["needs"] = needs
+    answer["unmatched"] = unmatched
+    if unmatched:
+        answer["suggestions"] = [{"input": text, "needs": suggestions(index, text)} for text in unmatched]
+    return answer
+
+
+def suggestions(index: RoutingIndex, text: str) -> list[dict[str, str]]:
+    """「もしかして」: the needs whose labels are closest to a text that named none (``suggestion_count`` at most)."""
+    out = []
+    for label in index.matcher.closest(text, index.parameters.suggestion_count):
+        need = index.needs[label.target]
+        out.append({"id": need.id, "label": need.label, "matched": label.original})
+    return out
+
+
+def routed(
+    index: RoutingIndex, household: Household, found: dict[str, list[str]], today: date | None = None
+) -> dict[str, Any]:
+    """The route answer for the needs already found (need IRI → the inputs that named it); ``needs`` and
+    ``unmatched`` are the caller's to fill."""
+    as_of = household.as_of or today or date.today()
+    year, notice = _plan_year(index, as_of)
+    consent = CONSENT_VALUES[household.consent]
     ages = [m.age for m in household.members if m.age is not None]
     field_count = fields_spanned([index.needs[iri] for iri in found])
     unserved = [iri for iri in found if iri not in index.served]
 
     programs: dict[str, _Hit] = {}
+    fallback: set[str] = set()  # targets recommended because nothing was matched (and what follows them)
     triggers: dict[str, list[str]] = {}
     planned: dict[str, _Hit] = {}
     others: dict[str, _Hit] = {}
@@ -187,6 +214,9 @@ def route(index: RoutingIndex, household: Household, today: date | None = None) 
         if routing.function_label and routing.function_label not in hit.functions:
             hit.functions.append(routing.function_label)
         hit.why.append(_why(index, routing, trigger, consent))
+        if routing.nothing_matched or (routing.after is not None and routing.after in fallback):
+            hit.fallback = True
+            fallback.add(target.iri)
         seen = triggers.setdefault(target.iri, [])
         for need in trigger:
             if need not in seen:
@@ -198,13 +228,14 @@ def route(index: RoutingIndex, household: Household, today: date | None = None) 
         for routing in index.per_need.get(iri, ()):
             accept(routing, trigger)
     recommended = set(programs) | set(others)
+    nothing = not found
     need_ids = [index.needs[i].id for i in found]
     done = [False] * len(index.household)
     changed = True
     while changed:
         changed = False
         for position, routing in enumerate(index.household):
-            if done[position] or not _holds(routing, field_count, bool(unserved), consent, ages, recommended):
+            if done[position] or not _holds(routing, field_count, bool(unserved), consent, ages, recommended, nothing):
                 continue
             done[position] = True
             if routing.unserved:
@@ -223,14 +254,16 @@ def route(index: RoutingIndex, household: Household, today: date | None = None) 
         "plan": index.plan_label,
         "consent": consent,
         "consent_label": index.consent_labels[consent],
-        "needs": needs,
-        "unmatched": unmatched,
-        "programs": [_program(h) for h in _ordered(programs)],
-        "departments": [_department(h) for h in _ordered(others) if h.target.kind == "department"],
-        "bodies": [_simple(h) for h in _ordered(others) if h.target.kind == "body"],
-        "meetings": [_simple(h) for h in _ordered(others) if h.target.kind == "meeting"],
-        "planned": [_planned(h, year) for h in _ordered(planned)],
+        "needs": [],
+        "unmatched": [],
+        "programs": [_mark(h, _program(h)) for h in _ordered(programs)],
+        "departments": [_mark(h, _department(h)) for h in _ordered(others) if h.target.kind == "department"],
+        "bodies": [_mark(h, _simple(h)) for h in _ordered(others) if h.target.kind == "body"],
+        "meetings": [_mark(h, _simple(h)) for h in _ordered(others) if h.target.kind == "meeting"],
+        "planned": [_mark(h, _planned(h, year)) for h in _ordered(planned)],
     }
+    if fallback:
+        answer["fallback"] = True
     if notice:
         answer["notice"] = notice
     return answer
@@ -264,7 +297,11 @@ def fields_spanned(needs: Sequence[Need]) -> int:
     return max(len(fields), compound)
 
 
-def _holds(routing: Routing, fields: int, unserved: bool, consent: str, ages: list[int], recommended: set[str]) -> bool:
+def _holds(
+    routing: Routing, fields: int, unserved: bool, consent: str, ages: list[int], recommended: set[str], nothing: bool
+) -> bool:
+    if routing.nothing_matched and not nothing:
+        return False
     if routing.min_fields is not None and fields < routing.min_fields:
         return False
     if routing.unserved and not unserved:
@@ -300,6 +337,13 @@ def _why(index: RoutingIndex, routing: Routing, trigger: list[str], consent: str
 
 def _ordered(hits: dict[str, _Hit]) -> list[_Hit]:
     return sorted(hits.values(), key=lambda h: (h.target.order, h.target.id))
+
+
+def _mark(hit: _Hit, item: dict[str, Any]) -> dict[str, Any]:
+    """An answer item recommended because nothing was matched says so."""
+    if hit.fallback:
+        item["fallback"] = True
+    return item
 
 
 def _program(hit: _Hit) -> dict[str, Any]:

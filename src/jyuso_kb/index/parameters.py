@@ -37,6 +37,12 @@ class Parameters:
     fuzzy_min_stretch: int
     fuzzy_min_content: int
     similar_threshold: float
+    word_weight_factor: float
+    reading_weight_factor: float
+    reading_min_length: int
+    name_weight: float
+    suggestion_threshold: float
+    suggestion_count: int
     as_of_first_fiscal_year: int
     as_of_years_after_plan: int
 

@@ -55,6 +55,7 @@ class Routing:
     successor: str | None
     min_fields: int | None
     unserved: bool
+    nothing_matched: bool
     consent: frozenset[str] | None
     min_age: int | None
     max_age: int | None
@@ -76,6 +77,18 @@ class Need:
     fields: frozenset[str]
     scheme_fields: frozenset[str]
     compound: bool
+
+
+@dataclass(frozen=True)
+class Named:
+    """A department, programme, meeting or support body a question can name, and the departments it points to
+    (``jy:contactDepartment``, rules/name-contact-department.rq)."""
+
+    iri: str
+    id: str
+    kind: str
+    label: str
+    departments: tuple[tuple[str, str, str], ...]  # (id, IRI, label), in the plan's order
 
 
 @dataclass(frozen=True)
@@ -101,6 +114,8 @@ class RoutingIndex:
     rules: MappingProxyType[str, RuleInfo]
     served: frozenset[str]
     matcher: LabelMatcher
+    names: LabelMatcher  # labels of the things in ``named``
+    named: MappingProxyType[str, Named]
     consent_labels: MappingProxyType[str, str]  # "yes" / "no" / "unknown" → the ontology's Japanese label
     parameters: Parameters
 
@@ -211,6 +226,7 @@ def _routing(graph: Graph, node: Node) -> Routing:
         successor=_str(graph, node, JY.succeededBy),
         min_fields=_int(graph, node, JY.whenDistinctFieldsAtLeast),
         unserved=graph.value(node, JY.whenUnservedNeed) == Literal(True),
+        nothing_matched=graph.value(node, JY.whenNothingMatched) == Literal(True),
         consent=consent or None,
         min_age=_int(graph, node, JY.whenMemberAgeAtLeast),
         max_age=_int(graph, node, JY.whenMemberAgeAtMost),
@@ -335,6 +351,7 @@ def compile_index(reasoned: Reasoned, params: Parameters | None = None) -> Routi
     served = frozenset(
         need for need, rs in per_need.items() if any(targets[r.target].kind in ("program", "department") for r in rs)
     )
+    named, name_labels = _named(graph, params, spellings)
     plan = next(iter(graph.subjects(RDF.type, JY.Plan)), None)
     period = (_int(graph, plan, JY.startFiscalYear) or 0, _int(graph, plan, JY.endFiscalYear) or 0) if plan else (0, 0)
     return RoutingIndex(
@@ -351,9 +368,42 @@ def compile_index(reasoned: Reasoned, params: Parameters | None = None) -> Routi
         rules=MappingProxyType(rules),
         served=served,
         matcher=LabelMatcher(labels, spellings, params),
+        names=LabelMatcher(name_labels, spellings, params),
+        named=MappingProxyType(named),
         consent_labels=MappingProxyType({code: label(graph, iri) or code for iri, code in CONSENT.items()}),
         parameters=params,
     )
+
+
+def _named(
+    graph: Graph, params: Parameters, spellings: tuple[tuple[str, str], ...]
+) -> tuple[dict[str, Named], list[Label]]:
+    """Everything an answer lists that has a contact department, and its names: its labels (ja), alternative and
+    transitional labels, and for a programme the labels of the component it implements (参加支援事業)."""
+    named: dict[str, Named] = {}
+    labels: list[Label] = []
+    for node in sorted(set(graph.subjects(JY.contactDepartment, None)), key=str):
+        kind = kind_of(graph, node)
+        if kind is None:
+            continue
+        departments = ordered(graph, graph.objects(node, JY.contactDepartment))
+        named[str(node)] = Named(
+            str(node),
+            local_id(node),
+            kind,
+            label(graph, node),
+            tuple((local_id(d), str(d), label(graph, d)) for d in departments),
+        )
+        sources = [(node, RDFS.label, params.pref_label_weight), (node, SKOS.altLabel, params.alt_label_weight)]
+        sources.append((node, JY.transitionalLabel, params.alt_label_weight))
+        sources += [(c, RDFS.label, params.alt_label_weight) for c in graph.objects(node, JY.component)]
+        texts: dict[str, float] = {}
+        for subject, prop, weight in sources:
+            for value in graph.objects(subject, prop):
+                if isinstance(value, Literal) and value.language in ("ja", None):
+                    texts[str(value)] = max(weight, texts.get(str(value), 0.0))
+        labels += [Label(normalize(t, spellings), t, str(node), w) for t, w in sorted(texts.items())]
+    return named, labels
 
 
 def _order(targets: dict[str, Target], iri: str | None) -> int:

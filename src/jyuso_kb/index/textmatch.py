@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from rdflib import Graph
 
 from jyuso_kb.index.parameters import Parameters, parameters
+from jyuso_kb.index.words import WordMatcher, most_specific
 from jyuso_kb.namespaces import JY
 
 _DROP = re.compile(r"[\s、。，．,.・!！?？「」『』（）()\[\]【】〜~\-ー－―…:：;；\"'`]+")
@@ -85,17 +86,39 @@ class Hit:
     start: int
 
 
+@dataclass(frozen=True)
+class Found:
+    """A label found in a question, how (``label``: it occurs in the text; ``words``: all its words are among the
+    question's; ``similar``: its characters are close to a stretch of the text) and which of the question's words
+    matched it (for ``words``)."""
+
+    label: Label
+    how: str
+    words: tuple[str, ...] = ()
+
+
 class LabelMatcher:
     """Finds labels in a normalised text. Built once at load; read-only afterwards. Thresholds and weights are
-    rules/parameters.yaml's (``params``; the project's by default)."""
+    rules/parameters.yaml's (``params``; the project's by default). Each label not written in kana is also found by
+    its reading (ぜいむか for 税務課, ``reading_min_length`` kana or more, ``reading_weight_factor`` of its weight), so
+    that a question typed in kana only finds it as text."""
 
     def __init__(
         self, labels: Iterable[Label], spellings: tuple[tuple[str, str], ...], params: Parameters | None = None
     ) -> None:
         self.spellings = spellings
         self.params = params or parameters()
+        labels = list(labels)
+        self._labels = {(label.original, label.target): label for label in labels}
+        self.words = WordMatcher((label.original, label.target, label.weight) for label in labels)
+        spoken = [
+            Label(normalize(reading, spellings), text, target, weight * self.params.reading_weight_factor)
+            for reading, text, target, weight in self.words.readings
+            if len(reading) >= self.params.reading_min_length
+        ]
+        written = {label.text for label in labels}
         by_text: dict[str, list[Label]] = {}
-        for label in labels:
+        for label in [*labels, *(s for s in spoken if s.text not in written)]:
             if len(label.text) >= 2 or label.text.isalnum():
                 by_text.setdefault(label.text, []).append(label)
         self._by_text: Mapping[str, tuple[Label, ...]] = {k: tuple(v) for k, v in by_text.items()}
@@ -125,14 +148,32 @@ class LabelMatcher:
                 hits.extend(Hit(label, start) for label in labels)
         return hits
 
-    def find_with_fuzzy(self, text: str, threshold: float | None = None) -> list[Label]:
-        """Labels inside the text, then for each stretch no label covers (``fuzzy_min_stretch``+ characters, of which
-        ``fuzzy_min_content`` not hiragana) the most similar label, its weight discounted by ``fuzzy_weight_factor``."""
+    def match(self, text: str) -> list[Found]:
+        """Every label the question names: by words (the most specific hits: 夫に殴られる over 殴られる), then those
+        occurring in the text that no word hit includes; when words find nothing, for each stretch no label covers
+        (``fuzzy_min_stretch``+ characters, of which ``fuzzy_min_content`` not hiragana) the most similar label, its
+        weight discounted by ``fuzzy_weight_factor``. A word hit counts ``word_weight_factor`` of its label's weight,
+        the whole weight when the label also occurs in the text."""
         params = self.params
-        limit = params.fuzzy_threshold if threshold is None else threshold
-        norm = normalize(text, self.spellings)
         hits = self.find_all(text)
-        out = [h.label for h in hits]
+        literal = {(h.label.original, h.label.target) for h in hits}
+        word_hits = self.words.find(text)
+        kept = most_specific(word_hits)
+        seen = {(h.label.original, h.label.target) for h in word_hits}
+        out = []
+        for hit in kept:
+            key = (hit.label.original, hit.label.target)
+            label = self._labels[key]
+            factor = 1.0 if key in literal else params.word_weight_factor
+            out.append(Found(replace(label, weight=label.weight * factor), "words", hit.matched))
+        for hit in hits:
+            key = (hit.label.original, hit.label.target)
+            if key not in seen:
+                seen.add(key)
+                out.append(Found(hit.label, "label"))
+        if kept:
+            return out
+        norm = normalize(text, self.spellings)
         covered = [False] * len(norm)
         for hit in hits:
             for i in range(hit.start, min(hit.start + len(hit.label.text), len(norm))):
@@ -145,7 +186,8 @@ class LabelMatcher:
             content = sum(not _is_hiragana(c) for c in stretch)
             if len(stretch) >= params.fuzzy_min_stretch and content >= params.fuzzy_min_content:
                 factor = params.fuzzy_weight_factor
-                out.extend(replace(lab, weight=lab.weight * factor) for lab in self._similar_norm(stretch, limit))
+                for label in self._similar_norm(stretch, params.fuzzy_threshold):
+                    out.append(Found(replace(label, weight=label.weight * factor), "similar"))
             stretch = ""
         return out
 
@@ -178,6 +220,31 @@ class LabelMatcher:
             if score > best_score or (score == best_score and key < best):
                 best, best_score = key, score
         return self._by_text[best] if best_score >= threshold else ()
+
+    def closest(self, text: str, count: int) -> tuple[Label, ...]:
+        """「もしかして」: up to ``count`` labels of different targets, most similar first (character bigrams, Dice
+        coefficient at least ``suggestion_threshold``, sharing a bigram of two content characters), ties by label."""
+        norm = normalize(text, self.spellings)
+        if len(norm) < 2:
+            return ()
+        grams = bigrams(norm)
+        content = {g for g in grams if len(g) == 2 and not (_is_hiragana(g[0]) and _is_hiragana(g[1]))}
+        scored = []
+        for key, key_grams in self._bigrams.items():
+            if content & key_grams:
+                score = 2 * len(grams & key_grams) / (len(grams) + len(key_grams))
+                if score >= self.params.suggestion_threshold:
+                    scored.append((-score, key))
+        out: list[Label] = []
+        targets: set[str] = set()
+        for _, key in sorted(scored):
+            label = min(self._by_text[key], key=lambda lab: (-lab.weight, lab.target))
+            if label.target not in targets:
+                targets.add(label.target)
+                out.append(label)
+            if len(out) == count:
+                break
+        return tuple(out)
 
     def containing(self, text: str) -> tuple[Label, ...]:
         """The shortest labels that contain the whole text (for short inputs such as 「介護」)."""

@@ -36,6 +36,7 @@ CONDITIONS: frozenset[URIRef] = frozenset(
     {
         JY.whenDistinctFieldsAtLeast,
         JY.whenUnservedNeed,
+        JY.whenNothingMatched,
         JY.whenConsent,
         JY.whenMemberAgeAtLeast,
         JY.whenMemberAgeAtMost,
