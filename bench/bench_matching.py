@@ -100,7 +100,9 @@ def cost(index: Any, rounds: int) -> None:
     start = time.perf_counter()
     build(load_embedded())
     whole = time.perf_counter() - start
-    print(f"start-up: loading the dictionary and reading {len(labels)} labels into words {reading:.3f} s of {whole:.2f} s load-to-ready")
+    print(
+        f"start-up: loading the dictionary and reading {len(labels)} labels into words {reading:.3f} s of {whole:.2f} s load-to-ready"
+    )
 
 
 def main() -> None:

@@ -161,7 +161,9 @@ def _reordered(merged: Graph) -> Graph:
     """The same plan with its departments' table order reversed."""
     out = Graph()
     out += merged
-    orders = sorted((o.toPython(), s) for s, o in merged.subject_objects(JY.order) if (s, None, JY.Department) in merged)
+    orders = sorted(
+        (o.toPython(), s) for s, o in merged.subject_objects(JY.order) if (s, None, JY.Department) in merged
+    )
     top = max(order for order, _ in orders) + 1
     for order, node in orders:
         out.set((node, JY.order, Literal(top - order)))

@@ -173,7 +173,12 @@ class WordMatcher:
                 readings.append((reading.reading, text, target, weight))
             words = reading.words
             cover = sum(len(w.surface) for w in words) / max(len(text), 1)
-            if reading.complete and not _is_kana(text) and cover >= _MIN_COVER and any(w.lemma != "ない" for w in words):
+            if (
+                reading.complete
+                and not _is_kana(text)
+                and cover >= _MIN_COVER
+                and any(w.lemma != "ない" for w in words)
+            ):
                 prepared.append(WordLabel(text, target, weight, words))
         self.labels = tuple(prepared)
         self.readings = tuple(readings)  # (reading, text, target, weight) of the labels not written in kana
@@ -210,9 +215,7 @@ class WordMatcher:
                     break
                 positions.add(at[0])
             else:
-                matched = tuple(
-                    reading.words[p].surface if p >= 0 else reading.kana[-1 - p] for p in sorted(positions)
-                )
+                matched = tuple(reading.words[p].surface if p >= 0 else reading.kana[-1 - p] for p in sorted(positions))
                 hits.append(WordHit(label, matched, frozenset(positions)))
         return hits
 
