@@ -161,11 +161,11 @@ class LabelMatcher:
         kept = most_specific(word_hits)
         seen = {(h.label.original, h.label.target) for h in word_hits}
         out = []
-        for hit in kept:
-            key = (hit.label.original, hit.label.target)
+        for word_hit in kept:
+            key = (word_hit.label.original, word_hit.label.target)
             label = self._labels[key]
             factor = 1.0 if key in literal else params.word_weight_factor
-            out.append(Found(replace(label, weight=label.weight * factor), "words", hit.matched))
+            out.append(Found(replace(label, weight=label.weight * factor), "words", word_hit.matched))
         for hit in hits:
             key = (hit.label.original, hit.label.target)
             if key not in seen:
