@@ -147,7 +147,7 @@ def test_exact_values_for_the_multi_agency_programme(uozu: PlanSource) -> None:
         "各相談支援関係機関や担当課等と連携・調整、重層的支援会議の開催、支援の方向性や役割分担の決定、支援プランの作成。"
     )
     assert item["対象者"] == "複雑化・複合化した課題や制度の狭間にある人とその世帯等"
-    assert {"複雑化・複合化した課題", "制度の狭間", "ひきこもり"} <= set(item["お困りごと"])
+    assert {"複雑化・複合化した課題", "制度の狭間", "8050問題", "ダブルケア"} <= set(item["お困りごと"])
     assert item["実施組織・支援機関"] == [] and item["キーワード"] == "多機関協働"
     assert list(item)[:3] == ["制度所管組織", "タイトル（制度名）", "制度番号"]  # 表1's order
     assert items["162043-prog-riyosha-shien"]["連絡先情報"] == {"連絡先名称": "魚津市 こども課・健康センター"}

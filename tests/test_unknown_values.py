@@ -156,7 +156,8 @@ def test_a_plan_without_a_shien_kaigi_conforms_with_a_warning_of_the_check(kasou
     assert result.conforms is True
     assert result.report.violations == ()
     assert result.failed_checks == ()
-    rows = {r.check.name: r.rows for r in quality.run(plan.merged()) if not r.passed}
+    already = {r.check.name for r in quality.run(kasou.merged()) if not r.passed}  # the fictional plan's own warnings
+    rows = {r.check.name: r.rows for r in quality.run(plan.merged()) if not r.passed and r.check.name not in already}
     assert rows == {"consent-meetings": (("kasou:plan",),)}
     answer = jyuso_kb.route(jyuso_kb.build_index(plan), ["親の介護", "ひきこもりの息子"], consent=False)
     assert answer["meetings"] == []

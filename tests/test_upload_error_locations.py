@@ -245,13 +245,13 @@ WORKBOOK_CASES: list[tuple[str, Callable[[Workbook], None], str, str, str]] = [
         "この列の見出しはシート 実施事業 にありません。",
         "シート 実施事業、行 1、列 T",
     ),
-    ("unknown-sheet", _new_sheet, "unknown_sheet", "計画ワークブックにないシートがあります。", "32 枚目のシート"),
+    ("unknown-sheet", _new_sheet, "unknown_sheet", "計画ワークブックにないシートがあります。", "33 枚目のシート"),
     (
         "formula-in-an-unknown-sheet",
         _new_sheet_with_formula,
         "formula",
         "数式のセルは読み込めません。",
-        "32 枚目のシート、行 1、列 A",
+        "33 枚目のシート、行 1、列 A",
     ),
     (
         "formula-under-an-unknown-header",

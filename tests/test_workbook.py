@@ -78,6 +78,7 @@ def test_mapping_declares_every_sheet_and_column() -> None:
         "challenges",
         "goals",
         "needs",
+        "need_evidence",
         "thesaurus",
     ):
         assert expected in names
@@ -190,6 +191,14 @@ def test_sheets_read_like_the_plan(uozu: PlanSource) -> None:
     assert legal.rows[4][legal.header.index("根拠規定")] == "law:a106-4-p2-i5\nlaw:a106-4-p2-i6"
     needs = tables.table("needs")
     assert len(needs.rows) == 12 + 50 + 12
+    evidence = tables.table("need_evidence")  # every link's evidence in its own columns, none in the extra sheet
+    links = {(s, p, o) for p in (JY.servesNeed, JY.coversNeed) for s, o in uozu.data.subject_objects(p)}
+    assert len(evidence.rows) >= len(links) and tables.table("extra").rows == []
+    column = {h: evidence.header.index(h) for h in ("事業・業務・対象者", "結びつき", "ニーズ", "計画書の記述", "出典")}
+    outreach = [r for r in evidence.rows if r[column["事業・業務・対象者"]] == OUTREACH]
+    assert [(r[column["結びつき"]], r[column["ニーズ"]]) for r in outreach][0] == ("jy:servesNeed", "need:hikikomori")
+    assert outreach[0][column["計画書の記述"]] == "ひきこもりやセルフネグレクトなど、潜在的な支援ニーズを抱える人・世帯"
+    assert outreach[0][column["出典"]] == "uozu:sec-4-1"
 
 
 def test_irregular_values_go_to_the_extra_sheet_and_still_round_trip(tmp_path: Path) -> None:
