@@ -3,9 +3,7 @@ needs.ttl) quoting the plan verbatim, with the section of the same plan the quot
 
 from __future__ import annotations
 
-import os
 import unicodedata
-from pathlib import Path
 
 import pytest
 from rdflib import RDF, Graph, Literal
@@ -15,9 +13,10 @@ from jyuso_kb.check import quality
 from jyuso_kb.namespaces import JY
 from jyuso_kb.plan.source import PlanSource
 
-# The text of 魚津市's plan, as the hand-checked enumerations in tests/expected/ were read from; where it is not on the
-# machine, the quotes of 魚津市 are not compared (架空町's always are: its plan is its data).
-PLAN_TEXT = Path(os.environ.get("JYUSO_KB_PLAN_TEXT", "/work/shared/plan/000_c93fcb3218de12b9.txt"))
+from .conftest import TESTS
+
+# The text of 魚津市's plan (the published 実施計画, as the hand-checked enumerations in tests/expected/ were read from).
+PLAN_TEXT = TESTS / "fixtures" / "plan_text" / "uozu.txt"
 
 
 def _links(graph: Graph) -> set[tuple[Node, Node, Node]]:
@@ -58,7 +57,6 @@ def test_kasou_quotes_are_the_plan_s_own_words(kasou: PlanSource) -> None:
     assert missing == []
 
 
-@pytest.mark.skipif(not PLAN_TEXT.exists(), reason="the text of 魚津市's plan is not on this machine")
 def test_uozu_quotes_are_verbatim_from_the_plan(uozu: PlanSource) -> None:
     text = unicodedata.normalize("NFC", PLAN_TEXT.read_text(encoding="utf-8"))
     missing = [
