@@ -214,7 +214,7 @@ def routed(
         if routing.function_label and routing.function_label not in hit.functions:
             hit.functions.append(routing.function_label)
         hit.why.append(_why(index, routing, trigger, consent))
-        if routing.nothing_matched or (routing.after is not None and routing.after in fallback):
+        if routing.nothing_matched is True or (routing.after is not None and routing.after in fallback):
             hit.fallback = True
             fallback.add(target.iri)
         seen = triggers.setdefault(target.iri, [])
@@ -300,7 +300,7 @@ def fields_spanned(needs: Sequence[Need]) -> int:
 def _holds(
     routing: Routing, fields: int, unserved: bool, consent: str, ages: list[int], recommended: set[str], nothing: bool
 ) -> bool:
-    if routing.nothing_matched and not nothing:
+    if routing.nothing_matched is not None and routing.nothing_matched != nothing:
         return False
     if routing.min_fields is not None and fields < routing.min_fields:
         return False

@@ -55,7 +55,7 @@ class Routing:
     successor: str | None
     min_fields: int | None
     unserved: bool
-    nothing_matched: bool
+    nothing_matched: bool | None  # True: only when nothing matched; False: only when something did; None: either
     consent: frozenset[str] | None
     min_age: int | None
     max_age: int | None
@@ -123,6 +123,11 @@ class RoutingIndex:
 def _int(graph: Graph, node: Node, prop: URIRef) -> int | None:
     value = graph.value(node, prop)
     return int(value.toPython()) if isinstance(value, Literal) else None
+
+
+def _bool(graph: Graph, node: Node, prop: URIRef) -> bool | None:
+    value = graph.value(node, prop)
+    return bool(value.toPython()) if isinstance(value, Literal) else None
 
 
 def _date(graph: Graph, node: Node, prop: URIRef) -> date | None:
@@ -226,7 +231,7 @@ def _routing(graph: Graph, node: Node) -> Routing:
         successor=_str(graph, node, JY.succeededBy),
         min_fields=_int(graph, node, JY.whenDistinctFieldsAtLeast),
         unserved=graph.value(node, JY.whenUnservedNeed) == Literal(True),
-        nothing_matched=graph.value(node, JY.whenNothingMatched) == Literal(True),
+        nothing_matched=_bool(graph, node, JY.whenNothingMatched),
         consent=consent or None,
         min_age=_int(graph, node, JY.whenMemberAgeAtLeast),
         max_age=_int(graph, node, JY.whenMemberAgeAtMost),

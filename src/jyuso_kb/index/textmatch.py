@@ -198,46 +198,42 @@ class LabelMatcher:
         typed_katakana = {chr(_KATAKANA[ord(c)]) for c in unicodedata.normalize("NFKC", text) if ord(c) in _KATAKANA}
         return self._similar_norm(normalize(text, self.spellings), limit, frozenset(typed_katakana))
 
-    def _similar_norm(
-        self, norm: str, threshold: float, kana_content: frozenset[str] = frozenset()
-    ) -> tuple[Label, ...]:
-        """Labels whose character bigrams overlap the text's most (Dice coefficient ≥ threshold), sharing at least
-        one bigram of two content characters (kanji, latin, digits, and the kana in ``kana_content``, which were typed
+    def _scores(self, norm: str, kana_content: frozenset[str] = frozenset()) -> list[tuple[float, str]]:
+        """(Dice coefficient of character bigrams, label text) for every label sharing at least one bigram of two
+        content characters with the text (kanji, latin, digits, and the kana in ``kana_content``, which were typed
         as katakana): particles and verb endings alone never match."""
         if len(norm) < 2:
-            return ()
+            return []
         grams = bigrams(norm)
 
         def is_content(char: str) -> bool:
             return not _is_hiragana(char) or char in kana_content
 
         content = {g for g in grams if len(g) == 2 and is_content(g[0]) and is_content(g[1])}
-        best, best_score = "", 0.0
-        for key, key_grams in self._bigrams.items():
-            if not content & key_grams:
-                continue
-            score = 2 * len(grams & key_grams) / (len(grams) + len(key_grams))
-            if score > best_score or (score == best_score and key < best):
-                best, best_score = key, score
-        return self._by_text[best] if best_score >= threshold else ()
+        return [
+            (2 * len(grams & key_grams) / (len(grams) + len(key_grams)), key)
+            for key, key_grams in self._bigrams.items()
+            if content & key_grams
+        ]
+
+    def _similar_norm(
+        self, norm: str, threshold: float, kana_content: frozenset[str] = frozenset()
+    ) -> tuple[Label, ...]:
+        """The labels most similar to the text (:meth:`_scores`, at least ``threshold``; ties by label text)."""
+        scored = self._scores(norm, kana_content)
+        if not scored:
+            return ()
+        score, key = min(scored, key=lambda item: (-item[0], item[1]))
+        return self._by_text[key] if score >= threshold else ()
 
     def closest(self, text: str, count: int) -> tuple[Label, ...]:
-        """「もしかして」: up to ``count`` labels of different targets, most similar first (character bigrams, Dice
-        coefficient at least ``suggestion_threshold``, sharing a bigram of two content characters), ties by label."""
-        norm = normalize(text, self.spellings)
-        if len(norm) < 2:
-            return ()
-        grams = bigrams(norm)
-        content = {g for g in grams if len(g) == 2 and not (_is_hiragana(g[0]) and _is_hiragana(g[1]))}
-        scored = []
-        for key, key_grams in self._bigrams.items():
-            if content & key_grams:
-                score = 2 * len(grams & key_grams) / (len(grams) + len(key_grams))
-                if score >= self.params.suggestion_threshold:
-                    scored.append((-score, key))
+        """「もしかして」: up to ``count`` labels of different targets, most similar first (:meth:`_scores`, at least
+        ``suggestion_threshold``), ties by label."""
+        scored = self._scores(normalize(text, self.spellings))
+        ranked = sorted((-score, key) for score, key in scored if score >= self.params.suggestion_threshold)
         out: list[Label] = []
         targets: set[str] = set()
-        for _, key in sorted(scored):
+        for _, key in ranked:
             label = min(self._by_text[key], key=lambda lab: (-lab.weight, lab.target))
             if label.target not in targets:
                 targets.add(label.target)

@@ -21,7 +21,7 @@ import threading
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from sudachipy import Dictionary, SplitMode
 
@@ -92,14 +92,16 @@ def _tokenizer() -> _Tokenizer:
     return _Tokenizer()
 
 
-@lru_cache(maxsize=4096)
+@cache
 def _lemma_reading(lemma: str) -> str:
-    """The reading of a normalised form (払う → はらう), for matching words typed in kana."""
+    """The reading of a label word's normalised form (払う → はらう), for matching words typed in kana. Called while
+    labels are read (at load), never for a question: the cache holds the plan's words only."""
     return _hiragana("".join(m[2] for m in _tokenizer().morphemes(lemma)))
 
 
-def read(text: str) -> Reading:
-    """The meaningful words of a text, and its kana stretches Sudachi left in pieces."""
+def read(text: str, label: bool = False) -> Reading:
+    """The meaningful words of a text, and its kana stretches Sudachi left in pieces. A label's words also carry the
+    reading of their normalised form; a question's words written in kana carry theirs (so the two meet)."""
     text = unicodedata.normalize("NFKC", text)
     words: list[Word] = []
     kana: list[str] = []
@@ -109,7 +111,7 @@ def read(text: str) -> Reading:
     previous = ""
     for surface, lemma, reading, pos, groups, unknown in _tokenizer().morphemes(text):
         whole.append(_hiragana(reading))
-        word = _word(surface, lemma, reading, pos, groups, previous)
+        word = _word(surface, lemma, reading, pos, groups, previous, label)
         previous = surface
         if unknown or (word is None and pos[0] not in _FUNCTION and pos[1] != _DEPENDENT):
             complete = False
@@ -127,7 +129,7 @@ def read(text: str) -> Reading:
 
 
 def _word(
-    surface: str, lemma: str, reading: str, pos: tuple[str, ...], groups: tuple[int, ...], previous: str
+    surface: str, lemma: str, reading: str, pos: tuple[str, ...], groups: tuple[int, ...], previous: str, label: bool
 ) -> Word | None:
     if lemma in _NEGATION and pos[0] in ("助動詞", "形容詞"):
         return Word(surface, "ない", frozenset({"w:ない"}))
@@ -135,9 +137,13 @@ def _word(
         return None
     if pos[1] == _DEPENDENT and (lemma in _LIGHT or previous in _AFTER or pos[0] != "動詞"):
         return None
-    keys = {f"w:{lemma}", f"r:{_lemma_reading(lemma)}", *(f"g:{g}" for g in groups)}
+    keys = {f"w:{lemma}", *(f"g:{g}" for g in groups)}
+    if label:
+        keys.add(f"r:{_lemma_reading(lemma)}")
     if _is_kana(surface):
         keys.add(f"r:{_hiragana(reading)}")
+        if _is_kana(lemma):
+            keys.add(f"r:{_hiragana(lemma)}")
     return Word(surface, lemma, frozenset(keys))
 
 
@@ -168,7 +174,7 @@ class WordMatcher:
         prepared: list[WordLabel] = []
         readings: list[tuple[str, str, str, float]] = []
         for text, target, weight in labels:
-            reading = read(text)
+            reading = read(text, label=True)
             if reading.complete and not _is_kana(text):
                 readings.append((reading.reading, text, target, weight))
             words = reading.words
