@@ -224,10 +224,12 @@ def test_route_household_shows_destinations_with_why(page: tuple[Page, Recorder]
 
 
 def test_route_planned_and_age(page: tuple[Page, Recorder]) -> None:
-    """In R6 アウトリーチ was being designed: it is answered as 準備中 with its status; ages reach 地域づくり."""
+    """In R6 アウトリーチ was being designed: it is answered as 準備中 with its status; ages reach 地域づくり. With
+    経済的困窮 the household spans two fields, so 多機関協働事業 and its case meetings follow."""
     pg, recorder = page
     open_view(pg, "route")
     pg.get_by_role("checkbox", name="ひきこもり", exact=True).check()
+    pg.get_by_role("checkbox", name="経済的困窮", exact=True).check()
     pg.get_by_label("世帯員の年齢(任意)").fill("82, 45")
     pg.get_by_label("基準日").fill("2024-10-01")
     pg.get_by_role("button", name="振り分ける").click()

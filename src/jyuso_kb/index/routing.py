@@ -12,6 +12,7 @@ from types import MappingProxyType
 from rdflib import RDF, RDFS, SKOS, Graph, Literal, URIRef
 from rdflib.term import Node
 
+from jyuso_kb.index.names import Named, names_of, need_labels
 from jyuso_kb.index.parameters import Parameters, parameters
 from jyuso_kb.index.textmatch import Label, LabelMatcher, normalize, spelling_table
 from jyuso_kb.index.vocabulary import CONSENT, PLACEHOLDERS, REQUEST_PLACEHOLDER, check_routing, check_template, kind_of
@@ -77,18 +78,6 @@ class Need:
     fields: frozenset[str]
     scheme_fields: frozenset[str]
     compound: bool
-
-
-@dataclass(frozen=True)
-class Named:
-    """A department, programme, meeting or support body a question can name, and the departments it points to
-    (``jy:contactDepartment``, rules/name-contact-department.rq)."""
-
-    iri: str
-    id: str
-    kind: str
-    label: str
-    departments: tuple[tuple[str, str, str], ...]  # (id, IRI, label), in the plan's order
 
 
 @dataclass(frozen=True)
@@ -255,20 +244,6 @@ def _text(graph: Graph, value: Node | None) -> str:
     return label(graph, value)
 
 
-def _need_labels(graph: Graph, need: Node, params: Parameters) -> list[tuple[str, float]]:
-    out = []
-    weights = (
-        (SKOS.prefLabel, params.pref_label_weight),
-        (SKOS.altLabel, params.alt_label_weight),
-        (SKOS.hiddenLabel, params.hidden_label_weight),
-    )
-    for prop, weight in weights:
-        for value in graph.objects(need, prop):
-            if isinstance(value, Literal) and value.language in ("ja", None):
-                out.append((str(value), weight))
-    return sorted(out, key=lambda item: (-item[1], item[0]))
-
-
 def _most_specific(graph: Graph, routings: list[Routing]) -> list[Routing]:
     """One routing per (rule, need, target): the one whose via_need is closest to the need in the thesaurus."""
     best: dict[tuple[str, str, str, str], tuple[int, Routing]] = {}
@@ -329,7 +304,7 @@ def compile_index(reasoned: Reasoned, params: Parameters | None = None) -> Routi
             scheme_fields=frozenset(fields & scheme_fields),
             compound=(node, RDF.type, JY.CompoundNeed) in graph,
         )
-        for text, weight in _need_labels(graph, node, params):
+        for text, weight in need_labels(graph, node, params):
             labels.append(Label(normalize(text, spellings), text, str(node), weight))
     routings = [_routing(graph, r) for r in graph.subjects(RDF.type, JY.Routing)]
     targets: dict[str, Target] = {}
@@ -356,7 +331,7 @@ def compile_index(reasoned: Reasoned, params: Parameters | None = None) -> Routi
     served = frozenset(
         need for need, rs in per_need.items() if any(targets[r.target].kind in ("program", "department") for r in rs)
     )
-    named, name_labels = _named(graph, params, spellings)
+    named, name_labels = names_of(graph, params, spellings)
     plan = next(iter(graph.subjects(RDF.type, JY.Plan)), None)
     period = (_int(graph, plan, JY.startFiscalYear) or 0, _int(graph, plan, JY.endFiscalYear) or 0) if plan else (0, 0)
     return RoutingIndex(
@@ -378,37 +353,6 @@ def compile_index(reasoned: Reasoned, params: Parameters | None = None) -> Routi
         consent_labels=MappingProxyType({code: label(graph, iri) or code for iri, code in CONSENT.items()}),
         parameters=params,
     )
-
-
-def _named(
-    graph: Graph, params: Parameters, spellings: tuple[tuple[str, str], ...]
-) -> tuple[dict[str, Named], list[Label]]:
-    """Everything an answer lists that has a contact department, and its names: its labels (ja), alternative and
-    transitional labels, and for a programme the labels of the component it implements (参加支援事業)."""
-    named: dict[str, Named] = {}
-    labels: list[Label] = []
-    for node in sorted(set(graph.subjects(JY.contactDepartment, None)), key=str):
-        kind = kind_of(graph, node)
-        if kind is None:
-            continue
-        departments = ordered(graph, graph.objects(node, JY.contactDepartment))
-        named[str(node)] = Named(
-            str(node),
-            local_id(node),
-            kind,
-            label(graph, node),
-            tuple((local_id(d), str(d), label(graph, d)) for d in departments),
-        )
-        sources = [(node, RDFS.label, params.pref_label_weight), (node, SKOS.altLabel, params.alt_label_weight)]
-        sources.append((node, JY.transitionalLabel, params.alt_label_weight))
-        sources += [(c, RDFS.label, params.alt_label_weight) for c in graph.objects(node, JY.component)]
-        texts: dict[str, float] = {}
-        for subject, prop, weight in sources:
-            for value in graph.objects(subject, prop):
-                if isinstance(value, Literal) and value.language in ("ja", None):
-                    texts[str(value)] = max(weight, texts.get(str(value), 0.0))
-        labels += [Label(normalize(t, spellings), t, str(node), w) for t, w in sorted(texts.items())]
-    return named, labels
 
 
 def _order(targets: dict[str, Target], iri: str | None) -> int:

@@ -128,6 +128,13 @@ def read(text: str, label: bool = False) -> Reading:
     return Reading(tuple(words), tuple(kana), complete, "".join(whole))
 
 
+@lru_cache(maxsize=65536)
+def read_label(text: str) -> Reading:
+    """A label read as words, once per process: the thesaurus is the same in every municipality and revision, and
+    upload jobs fork from a process that has read it (labels are plan data, never a request's words)."""
+    return read(text, label=True)
+
+
 def _word(
     surface: str, lemma: str, reading: str, pos: tuple[str, ...], groups: tuple[int, ...], previous: str, label: bool
 ) -> Word | None:
@@ -174,7 +181,7 @@ class WordMatcher:
         prepared: list[WordLabel] = []
         readings: list[tuple[str, str, str, float]] = []
         for text, target, weight in labels:
-            reading = read(text, label=True)
+            reading = read_label(text)
             if reading.complete and not _is_kana(text):
                 readings.append((reading.reading, text, target, weight))
             words = reading.words
