@@ -40,7 +40,7 @@ class Limits:
     workers: int = 2  # jobs running at once
     queue: int = 4  # jobs waiting for a turn; more are refused at once
     wait: float = 5.0  # seconds a job may wait for a turn
-    seconds: float = 15.0  # wall time of one job
+    seconds: float = 30.0  # wall time of one job
     memory: int = 640 * MIB  # address space a job's child may add to the server's
 
 
