@@ -143,15 +143,18 @@ def test_the_fallback_is_a_rule_not_code(uozu: PlanSource) -> None:
     assert routing.route(index, routing.Household(needs=("xyzzy",)))["programs"] == []
 
 
-def test_suggestions_offer_the_closest_labels(index: RoutingIndex) -> None:
-    answer = routing.route(index, routing.Household(needs=("かいごほけんりょ",)))
-    if answer["needs"]:  # found by reading or similarity: then no suggestion is needed
-        assert answer["needs"][0]["id"] == "long-term-care-insurance"
-        return
-    assert answer["suggestions"][0]["needs"]
-    answer = who_handles(index, "しょうらいがふあんでたまらない")
-    assert answer.get("fallback") is True
-    assert len(answer["suggestions"]) <= index.parameters.suggestion_count
+@pytest.mark.parametrize("municipality", ["index", "kasou_index"])
+def test_suggestions_offer_the_closest_labels(request: pytest.FixtureRequest, municipality: str) -> None:
+    """「もしかして」: a misspelt question in kana is offered the label it meant by its reading; the closest first."""
+    index: RoutingIndex = request.getfixturevalue(municipality)
+    answer = routing.route(index, routing.Household(needs=("にんちしょお",)))
+    assert (answer["needs"], answer["unmatched"], answer["fallback"]) == ([], ["にんちしょお"], True)
+    [offered] = answer["suggestions"]
+    assert offered["input"] == "にんちしょお"
+    assert offered["needs"][0] == {"id": "dementia", "label": "認知症", "matched": "にんちしょう"}
+    assert len(offered["needs"]) == index.parameters.suggestion_count
+    answer = who_handles(index, "ほげほげ")
+    assert (answer["fallback"], answer["suggestions"]) == (True, [])  # nothing is close: no suggestion
 
 
 # ---- ties ------------------------------------------------------------------------------------------------------

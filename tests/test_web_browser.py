@@ -290,6 +290,52 @@ def test_who_handles(page: tuple[Page, Recorder]) -> None:
     shot(pg, "department")
 
 
+def test_words_that_name_nothing_are_offered_what_they_may_mean(page: tuple[Page, Recorder]) -> None:
+    """「もしかして」 on the routing page: a misspelt word in kana is offered 認知症; choosing it ticks that need,
+    drops the word and routes again, and the fallback notice goes away."""
+    pg, recorder = page
+    open_view(pg, "route")
+    pg.get_by_label("住民の言葉で追加(任意)").fill("にんちしょお")
+    pg.get_by_role("button", name="追加").click()
+    pg.get_by_role("button", name="振り分ける").click()
+    unmatched = pg.locator("#route-unmatched")
+    expect(unmatched).to_contain_text("「にんちしょお」")
+    expect(unmatched).to_contain_text("もしかして:")
+    expect(pg.locator("#route-fallback")).to_contain_text("特定の困りごとが見つかりませんでした")
+    expect(card(pg, "programs", "多機関協働事業")).to_have_count(1)
+    unmatched.get_by_role("button", name="認知症", exact=True).click()
+    expect(pg.locator("#route-needs")).to_contain_text("認知症")
+    expect(pg.locator("#route-unmatched")).to_have_count(0)
+    expect(pg.locator("#route-fallback")).to_have_count(0)
+    expect(pg.locator("#need-dementia")).to_be_checked()
+    sent = [json.loads(r.post_data or "{}")["needs"] for r in recorder.posts("/v1/route")]
+    assert sent == [["にんちしょお"], ["dementia"]]
+
+
+def test_who_handles_names_falls_back_and_suggests(page: tuple[Page, Recorder]) -> None:
+    pg, recorder = page
+    open_view(pg, "who")
+    question = pg.get_by_label("住民の言葉での質問・困りごと")
+    question.fill("こども家庭センターに相談したい")
+    pg.get_by_role("button", name="探す").click()
+    expect(pg.locator("#who-named")).to_contain_text("こども家庭センター")
+    expect(pg.locator("#who-named")).to_contain_text("担当: こども課、健康センター")
+    expect(pg.locator("#who-list > li").first.get_by_role("link")).to_have_text("健康センター")
+    question.fill("ほげほげの件で")
+    pg.get_by_role("button", name="探す").click()
+    expect(pg.locator("#who-fallback")).to_contain_text("特定の困りごとが見つかりませんでした")
+    first = pg.locator("#who-list > li").first
+    expect(first.get_by_role("link")).to_have_text("社会福祉課")
+    expect(first.locator(".why")).to_contain_text("包括的相談支援事業は相談者の属性や世代、相談内容に関わらず")
+    question.fill("にんちしょお")
+    pg.get_by_role("button", name="探す").click()
+    pg.locator("#who-suggestions").get_by_role("button", name="認知症", exact=True).click()
+    expect(pg.locator("#who-results h2")).to_have_text("「認知症」の担当課の候補")
+    expect(pg.locator("#who-list > li").first.get_by_role("link")).to_have_text("社会福祉課")
+    asked = [json.loads(r.post_data or "{}")["q"] for r in recorder.posts("/v1/who-handles")]
+    assert asked == ["こども家庭センターに相談したい", "ほげほげの件で", "にんちしょお", "認知症"]
+
+
 # ---- catalog pages -----------------------------------------------------------------------------------------------
 
 

@@ -228,8 +228,11 @@ class LabelMatcher:
 
     def closest(self, text: str, count: int) -> tuple[Label, ...]:
         """「もしかして」: up to ``count`` labels of different targets, most similar first (:meth:`_scores`, at least
-        ``suggestion_threshold``), ties by label."""
-        scored = self._scores(normalize(text, self.spellings))
+        ``suggestion_threshold``), ties by label. A question typed in kana only is compared with the labels' readings
+        (にんちしょお ≈ にんちしょう, the reading of 認知症)."""
+        norm = normalize(text, self.spellings)
+        kana_only = frozenset(norm) if all(_is_hiragana(c) for c in norm) else frozenset()
+        scored = self._scores(norm, kana_only)
         ranked = sorted((-score, key) for score, key in scored if score >= self.params.suggestion_threshold)
         out: list[Label] = []
         targets: set[str] = set()

@@ -302,6 +302,18 @@ export async function consultView(root, ctx) {
     ),
   );
 
+  // 「もしかして」: a suggestion replaces the words that named nothing by the need it offers, and routes again.
+  const useSuggestion = (input, needId) => {
+    const at = household.freeTexts.indexOf(input);
+    if (at >= 0) household.freeTexts.splice(at, 1);
+    household.selected.add(needId);
+    if (checkboxes.has(needId)) checkboxes.get(needId).checked = true;
+    renderChips();
+    updateSummary();
+    ctx.announce(`「${(byId.get(needId) || { label: needId }).label}」にチェックを入れて、振り分け直します。`);
+    form.requestSubmit();
+  };
+
   let busy = false;
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -337,7 +349,7 @@ export async function consultView(root, ctx) {
       household.result = result;
       household.municipality = asked;
       household.at = new Date();
-      renderResult(results, household.result);
+      renderResult(results, household.result, useSuggestion);
       ctx.announce("振り分けの結果を表示しました。");
       const title = results.querySelector("h2");
       if (title) title.focus();
@@ -364,7 +376,7 @@ export async function consultView(root, ctx) {
   );
   renderChips();
   updateSummary();
-  if (currentResult()) renderResult(results, household.result);
+  if (currentResult()) renderResult(results, household.result, useSuggestion);
 }
 
 export function showError(target, error) {
@@ -467,7 +479,32 @@ const SECTIONS = [
   ["planned", "準備中(基準日にはまだ実施していない)", plannedCard, "準備中の事業はありません。"],
 ];
 
-function renderResult(target, result) {
+/** The 「もしかして」 offers for one input that named nothing: buttons that choose the need instead. */
+function offers(result, input, onSuggest) {
+  const found = (result.suggestions || []).find((s) => s.input === input);
+  const needs = found ? found.needs : [];
+  if (!needs.length) return h("span", { class: "muted small" }, " 近い言葉は見つかりませんでした。");
+  return h(
+    "span",
+    { class: "suggestions" },
+    " もしかして: ",
+    needs.map((need) =>
+      h(
+        "button",
+        {
+          type: "button",
+          class: "suggestion",
+          "data-need": need.id,
+          title: need.matched && need.matched !== need.label ? `「${need.matched}」に近い` : "",
+          onclick: () => onSuggest(input, need.id),
+        },
+        need.label,
+      ),
+    ),
+  );
+}
+
+function renderResult(target, result, onSuggest) {
   clear(target);
   const fy = result.fiscal_year;
   const recognised = (result.needs || []).map((n) =>
@@ -493,8 +530,16 @@ function renderResult(target, result) {
           "div",
           { class: "box bad", id: "route-unmatched" },
           h("h3", {}, `当てはまらなかった入力(${result.unmatched.length}件)`),
-          h("p", {}, "次の言葉は、どの困りごとにも結びつけられませんでした。別の言い方で入力するか、一覧から選んでください。"),
-          h("ul", {}, result.unmatched.map((u) => h("li", {}, `「${u}」`))),
+          h("p", {}, "次の言葉は、どの困りごとにも結びつけられませんでした。候補を選ぶか、別の言い方で入力するか、一覧から選んでください。"),
+          h("ul", {}, result.unmatched.map((u) => h("li", {}, `「${u}」`, offers(result, u, onSuggest)))),
+        )
+      : null,
+    result.fallback
+      ? h(
+          "div",
+          { class: "box warn", id: "route-fallback" },
+          h("strong", {}, "特定の困りごとが見つかりませんでした。"),
+          "どんな相談も受け止める窓口とその担当課を示します(理由は各カードにあります)。",
         )
       : null,
     h(

@@ -4,6 +4,9 @@
 import { currentMunicipality, postJson } from "./api.js";
 import { add, badge, clear, h, link } from "./dom.js";
 import { showError } from "./consult.js";
+import { whyBlock } from "./why.js";
+
+const KINDS = { department: "課", program: "事業", meeting: "会議", body: "支援機関" };
 
 const last = { q: "", result: null };
 
@@ -41,6 +44,12 @@ export async function whoView(root, ctx) {
     ),
     formError,
   );
+  // 「もしかして」: a suggestion is asked as the question.
+  const ask = (q) => {
+    input.value = q;
+    last.q = q;
+    form.requestSubmit();
+  };
   let busy = false;
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -59,7 +68,7 @@ export async function whoView(root, ctx) {
       const result = await postJson("/v1/who-handles", { q });
       if (currentMunicipality() !== asked) return; // another municipality was chosen meanwhile
       last.result = result;
-      render(results, last.result);
+      render(results, last.result, ask);
       ctx.announce(`担当課の候補を${last.result.results.length}件表示しました。`);
       results.querySelector("h2").focus();
     } catch (error) {
@@ -78,10 +87,48 @@ export async function whoView(root, ctx) {
     form,
     results,
   );
-  if (last.result) render(results, last.result);
+  if (last.result) render(results, last.result, ask);
 }
 
-function render(target, data) {
+/** What the question named: a department, programme, meeting or support body, and whose it is. */
+function namedBlock(named) {
+  if (!(named || []).length) return null;
+  return h(
+    "div",
+    { class: "panel", id: "who-named" },
+    h("h3", {}, "質問に名前が出てきたもの"),
+    h(
+      "ul",
+      {},
+      named.map((n) =>
+        h(
+          "li",
+          {},
+          badge(KINDS[n.kind] || n.kind, "info"),
+          " ",
+          h("strong", {}, n.label),
+          n.matched && n.matched !== n.label ? h("span", { class: "muted small" }, `(「${n.matched}」として)`) : null,
+          n.kind === "department" ? null : ` — 担当: ${n.departments.map((d) => d.label).join("、")}`,
+        ),
+      ),
+    ),
+  );
+}
+
+/** 「もしかして」: the closest labels, each a button that asks it as the question. */
+function suggestionsBlock(suggestions, ask) {
+  if (!(suggestions || []).length) return null;
+  return h(
+    "p",
+    { class: "suggestions", id: "who-suggestions" },
+    h("strong", {}, "もしかして: "),
+    suggestions.map((s) =>
+      h("button", { type: "button", class: "suggestion", "data-need": s.id, onclick: () => ask(s.label) }, s.label),
+    ),
+  );
+}
+
+function render(target, data, ask) {
   clear(target);
   const max = Math.max(...data.results.map((r) => r.score), 0.0001);
   add(target, h("h2", { id: "who-results-title", tabindex: "-1" }, `「${data.query}」の担当課の候補`));
@@ -96,7 +143,19 @@ function render(target, data) {
         "div",
         { class: "box bad", id: "who-unmatched" },
         h("p", {}, h("strong", {}, "当てはまる困りごとが見つからなかった言葉: "), data.unmatched.map((u) => `「${u}」`).join("、")),
-        h("p", { class: "small" }, "別の言い方で試すか、「相談の振り分け」で一覧から選んでください。"),
+        h("p", { class: "small" }, "候補を選ぶか、別の言い方で試すか、「相談の振り分け」で一覧から選んでください。"),
+        suggestionsBlock(data.suggestions, ask),
+      ),
+    );
+  }
+  add(target, namedBlock(data.named));
+  if (data.fallback) {
+    add(target,
+      h(
+        "div",
+        { class: "box warn", id: "who-fallback" },
+        h("strong", {}, "特定の困りごとが見つかりませんでした。"),
+        "どんな相談も受け止める窓口とその担当課を示します。",
       ),
     );
   }
@@ -128,16 +187,19 @@ function render(target, data) {
             "ul",
             {},
             r.matched.map((m) =>
-              h(
-                "li",
-                {},
-                badge(m.need_label, "info"),
-                badge(m.role),
-                " ",
-                m.why || `${r.department.label}は「${m.need_label}」に関わる事業の${m.role}です。`,
-              ),
+              m.named
+                ? h("li", {}, badge(m.named_label, "info"), " ", m.why || "質問に名前が出てきた課です。")
+                : h(
+                    "li",
+                    {},
+                    badge(m.need_label, "info"),
+                    badge(m.role),
+                    " ",
+                    m.why || `${r.department.label}は「${m.need_label}」に関わる事業の${m.role}です。`,
+                  ),
             ),
           ),
+          r.fallback ? whyBlock(r.why) : null,
         ),
       ),
     ),
