@@ -43,6 +43,7 @@ class Parameters:
     name_weight: float
     suggestion_threshold: float
     suggestion_count: int
+    kana_suggestion_coverage: float
     as_of_first_fiscal_year: int
     as_of_years_after_plan: int
 

@@ -122,8 +122,16 @@ class LabelMatcher:
             if len(label.text) >= 2 or label.text.isalnum():
                 by_text.setdefault(label.text, []).append(label)
         self._by_text: Mapping[str, tuple[Label, ...]] = {k: tuple(v) for k, v in by_text.items()}
-        self._lengths = sorted({len(k) for k in self._by_text}, reverse=True)
+        starts: dict[str, set[int]] = {}
+        for key in self._by_text:
+            starts.setdefault(key[0], set()).add(len(key))
+        self._lengths_from: Mapping[str, tuple[int, ...]] = {c: tuple(sorted(n)) for c, n in starts.items()}
         self._bigrams = {k: bigrams(k) for k in self._by_text}
+        by_gram: dict[str, list[str]] = {}
+        for key, grams in self._bigrams.items():
+            for gram in grams:
+                by_gram.setdefault(gram, []).append(key)
+        self._by_gram: Mapping[str, tuple[str, ...]] = {g: tuple(keys) for g, keys in by_gram.items()}
 
     def exact(self, text: str) -> tuple[Label, ...]:
         return self._by_text.get(normalize(text, self.spellings), ())
@@ -131,21 +139,20 @@ class LabelMatcher:
     def find_all(self, text: str) -> list[Hit]:
         """Every label occurring in the text, longest first, without labels that overlap a longer hit."""
         norm = normalize(text, self.spellings)
+        occurring = sorted(
+            (-length, start)
+            for start, char in enumerate(norm)
+            for length in self._lengths_from.get(char, ())
+            if norm[start : start + length] in self._by_text
+        )
         hits: list[Hit] = []
         covered: list[tuple[int, int]] = []
-        for length in self._lengths:
-            if length > len(norm):
+        for minus, start in occurring:
+            end = start - minus
+            if any(start < e and s < end for s, e in covered):
                 continue
-            for start in range(len(norm) - length + 1):
-                piece = norm[start : start + length]
-                labels = self._by_text.get(piece)
-                if not labels:
-                    continue
-                end = start + length
-                if any(start < e and s < end for s, e in covered):
-                    continue
-                covered.append((start, end))
-                hits.extend(Hit(label, start) for label in labels)
+            covered.append((start, end))
+            hits.extend(Hit(label, start) for label in self._by_text[norm[start:end]])
         return hits
 
     def match(self, text: str) -> list[Found]:
@@ -210,10 +217,9 @@ class LabelMatcher:
             return not _is_hiragana(char) or char in kana_content
 
         content = {g for g in grams if len(g) == 2 and is_content(g[0]) and is_content(g[1])}
+        keys = {key for gram in content for key in self._by_gram.get(gram, ())}
         return [
-            (2 * len(grams & key_grams) / (len(grams) + len(key_grams)), key)
-            for key, key_grams in self._bigrams.items()
-            if content & key_grams
+            (2 * len(grams & self._bigrams[key]) / (len(grams) + len(self._bigrams[key])), key) for key in sorted(keys)
         ]
 
     def _similar_norm(
@@ -229,10 +235,15 @@ class LabelMatcher:
     def closest(self, text: str, count: int) -> tuple[Label, ...]:
         """「もしかして」: up to ``count`` labels of different targets, most similar first (:meth:`_scores`, at least
         ``suggestion_threshold``), ties by label. A question typed in kana only is compared with the labels' readings
-        (にんちしょお ≈ にんちしょう, the reading of 認知症)."""
+        (にんちしょお ≈ にんちしょう, the reading of 認知症), and a reading must then contain at least
+        ``kana_suggestion_coverage`` of its character pairs (あいうえお is not あいている)."""
         norm = normalize(text, self.spellings)
         kana_only = frozenset(norm) if all(_is_hiragana(c) for c in norm) else frozenset()
         scored = self._scores(norm, kana_only)
+        if kana_only:
+            grams = bigrams(norm)
+            least = self.params.kana_suggestion_coverage * len(grams)
+            scored = [(score, key) for score, key in scored if len(grams & self._bigrams[key]) >= least]
         ranked = sorted((-score, key) for score, key in scored if score >= self.params.suggestion_threshold)
         out: list[Label] = []
         targets: set[str] = set()

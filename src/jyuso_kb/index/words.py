@@ -195,16 +195,21 @@ class WordMatcher:
                 prepared.append(WordLabel(text, target, weight, words))
         self.labels = tuple(prepared)
         self.readings = tuple(readings)  # (reading, text, target, weight) of the labels not written in kana
+        often: dict[str, int] = {}
+        for label in self.labels:
+            for key in {k for w in label.words for k in w.keys}:
+                often[key] = often.get(key, 0) + 1
+        # a label is a candidate only when the question has its rarest word (it needs every word anyway)
         by_key: dict[str, list[int]] = {}
         for number, label in enumerate(self.labels):
-            for key in {k for w in label.words for k in w.keys}:
+            rarest = min(label.words, key=lambda w: (sum(often[k] for k in w.keys), w.lemma))
+            for key in rarest.keys:
                 by_key.setdefault(key, []).append(number)
         self._by_key: Mapping[str, tuple[int, ...]] = {k: tuple(v) for k, v in by_key.items()}
-        self._readings = sorted(
-            {k[2:] for label in self.labels for w in label.words for k in w.keys if k.startswith("r:")},
-            key=lambda r: (-len(r), r),
+        self._readings = frozenset(
+            k[2:] for label in self.labels for w in label.words for k in w.keys if k.startswith("r:")
         )
-        self._readings = [r for r in self._readings if len(r) >= _MIN_READING]
+        self._reading_lengths = sorted({len(r) for r in self._readings if len(r) >= _MIN_READING})
 
     def find(self, text: str) -> list[WordHit]:
         """Every label all of whose words the question has (see :func:`most_specific` for the ones to keep)."""
@@ -214,22 +219,24 @@ class WordMatcher:
             for key in word.keys:
                 found_keys.setdefault(key, []).append(position)
         for number, stretch in enumerate(reading.kana):
-            for kana_word in self._readings:
-                if kana_word in stretch:
-                    found_keys.setdefault(f"r:{kana_word}", []).append(-1 - number)
+            inside = {
+                stretch[start : start + length]
+                for length in self._reading_lengths
+                for start in range(len(stretch) - length + 1)
+            }
+            for kana_word in sorted(inside & self._readings):
+                found_keys.setdefault(f"r:{kana_word}", []).append(-1 - number)
+        first = {key: min(at) for key, at in found_keys.items()}  # where each key first occurs
+        present = first.keys()
         candidates = sorted({n for key in found_keys for n in self._by_key.get(key, ())})
         hits: list[WordHit] = []
         for number in candidates:
             label = self.labels[number]
-            positions: set[int] = set()
-            for word in label.words:
-                at = sorted({p for key in word.keys for p in found_keys.get(key, ())})
-                if not at:
-                    break
-                positions.add(at[0])
-            else:
-                matched = tuple(reading.words[p].surface if p >= 0 else reading.kana[-1 - p] for p in sorted(positions))
-                hits.append(WordHit(label, matched, frozenset(positions)))
+            if any(present.isdisjoint(word.keys) for word in label.words):
+                continue  # a word of the label is not in the question
+            positions = frozenset(min(first[key] for key in word.keys if key in first) for word in label.words)
+            matched = tuple(reading.words[p].surface if p >= 0 else reading.kana[-1 - p] for p in sorted(positions))
+            hits.append(WordHit(label, matched, positions))
         return hits
 
 
