@@ -151,9 +151,13 @@ def test_catalog_formats(client: TestClient, uozu: PlanSource) -> None:
     assert isomorphic(Graph().parse(data=ttl.text, format="turtle"), uozu.data)
     csv = client.get("/v1/catalog?format=csv")
     assert csv.text.splitlines()[1].startswith("prog-chiiki-houkatsu,地域包括支援センター運営事業,")
+    # from the plan files there is no revision history: the last two columns are empty
+    assert csv.text.splitlines()[0].endswith(",source,last_changed_revision,last_changed_at")
+    assert csv.text.splitlines()[1].endswith(",4.(1),,")
     jsonld = client.get("/v1/catalog", headers={"accept": "application/ld+json"})
     assert jsonld.headers["content-type"] == "application/ld+json"
     assert isinstance(jsonld.json()["@context"], dict)
+    assert {r.headers["vary"] for r in (as_json, ttl, csv, jsonld)} == {"Accept"}  # one cached copy per format
 
 
 def test_validate_reports_missing_department_and_diff(client: TestClient, uozu: PlanSource) -> None:

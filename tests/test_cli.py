@@ -242,11 +242,11 @@ def test_export_csv_is_the_program_catalog(capsys: pytest.CaptureFixture[str]) -
     assert code == 0
     assert lines[0] == (
         "id,label,label_en,legal_basis,pillar,component,target_group,activities,implementation,operators,"
-        "departments,fields,new,source"
+        "departments,fields,new,source,last_changed_revision,last_changed_at"
     )
     assert len(lines) == 13
     assert lines[7].startswith("prog-sanka-shien,社会参加支援事業,")
-    assert lines[7].endswith(",社会福祉課,属性不問,true,4.(2)")
+    assert lines[7].endswith(",社会福祉課,属性不問,true,4.(2),,")  # plan files have no revision history
 
 
 @pytest.mark.parametrize(

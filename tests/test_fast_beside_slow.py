@@ -1,6 +1,6 @@
-"""Slow work never starves fast work: with six slow uploads in flight, SPARQL answers within its own limit and
-POST /v1/route within a second (before, all of them shared asyncio's default thread pool: ``ASK {}`` waited
-over 20 s)."""
+"""Slow work never starves fast work: with six slow uploads in flight, SPARQL answers within its own limit,
+POST /v1/route within a second and the change feed at once (before, all of them shared asyncio's default thread pool:
+``ASK {}`` waited over 20 s; the change feed ran in the upload pool and was refused 503 while it was full)."""
 
 from __future__ import annotations
 
@@ -31,8 +31,9 @@ def test_sparql_and_routing_answer_while_six_slow_uploads_are_in_flight(tmp_path
         for thread in uploads:
             thread.start()
         time.sleep(1.5)  # every upload has been read; its child is busy
-        sparql, route = [], []
+        sparql, route, feed = [], [], []
         with server.client(timeout=30) as client:
+            active = client.get("/health").json()["revision"]
             for _ in range(3):
                 started = time.monotonic()
                 answer = client.get("/v1/sparql", params={"query": "ASK {}"})
@@ -40,6 +41,9 @@ def test_sparql_and_routing_answer_while_six_slow_uploads_are_in_flight(tmp_path
                 started = time.monotonic()
                 answer = client.post("/v1/route", json={"needs": ["ひきこもり", "親の介護"]})
                 route.append((answer.status_code, time.monotonic() - started))
+                started = time.monotonic()
+                answer = client.get("/v1/changes", params={"since": active})
+                feed.append((answer.status_code, time.monotonic() - started))
             still_running = sum(thread.is_alive() for thread in uploads)
         for thread in uploads:
             thread.join(timeout=60)
@@ -48,6 +52,8 @@ def test_sparql_and_routing_answer_while_six_slow_uploads_are_in_flight(tmp_path
     assert max(seconds for _, seconds in sparql) < 5.0, sparql  # the SPARQL time limit
     assert [status for status, _ in route] == [200, 200, 200]
     assert max(seconds for _, seconds in route) < 1.0, route
+    assert [status for status, _ in feed] == [200, 200, 200]
+    assert max(seconds for _, seconds in feed) < 5.0, feed
     assert sorted(statuses) == [422] * SLOW_UPLOADS  # each stopped at its own time limit
 
 

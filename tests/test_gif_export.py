@@ -8,6 +8,7 @@ import io
 import json
 import re
 from contextlib import redirect_stdout
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -126,7 +127,13 @@ def test_fields_come_from_the_plan_and_the_thesaurus(plan: PlanSource) -> None:
             for c in ([o] if (o, RDF.type, JY.Contractor) in merged else list(merged.objects(o, JY.operatedBy)))
             for name in ja(merged, c)
         }
-        assert set(item["実施組織・支援機関"]) == contractors
+        # a list with no value is left out, not written []
+        if contractors:
+            assert set(item["実施組織・支援機関"]) == contractors
+            assert len(item["実施組織・支援機関"]) == len(contractors)
+        else:
+            assert "実施組織・支援機関" not in item
+        assert all(value != [] for value in item.values())
         assert "最終更新日" not in item  # only a stored revision has provenance
     assert tagged == len(items)
 
@@ -148,15 +155,23 @@ def test_exact_values_for_the_multi_agency_programme(uozu: PlanSource) -> None:
     )
     assert item["対象者"] == "複雑化・複合化した課題や制度の狭間にある人とその世帯等"
     assert {"複雑化・複合化した課題", "制度の狭間", "8050問題", "ダブルケア"} <= set(item["お困りごと"])
-    assert item["実施組織・支援機関"] == [] and item["キーワード"] == "多機関協働"
+    assert "実施組織・支援機関" not in item and item["キーワード"] == "多機関協働"
     assert list(item)[:3] == ["制度所管組織", "タイトル（制度名）", "制度番号"]  # 表1's order
     assert items["162043-prog-riyosha-shien"]["連絡先情報"] == {"連絡先名称": "魚津市 こども課・健康センター"}
     assert items["162043-prog-konkyu-chiikizukuri"]["実施組織・支援機関"] == [
         "魚津市社会福祉協議会",
         "上野方地域振興会",
     ]
-    # a programme run at sites: the sites are not organisations; the one directly run has none
-    assert items["162043-prog-chiiki-kosodate-kyoten"]["実施組織・支援機関"] == []
+    # a programme run at sites: the sites are not organisations, and the plan names no 委託先 for them
+    assert "実施組織・支援機関" not in items["162043-prog-chiiki-kosodate-kyoten"]
+    without = [n for n, i in items.items() if "実施組織・支援機関" not in i]
+    assert without == [
+        "162043-prog-chiiki-houkatsu",
+        "162043-prog-riyosha-shien",
+        "162043-prog-takikan-kyodo",
+        "162043-prog-outreach",
+        "162043-prog-chiiki-kosodate-kyoten",
+    ]
 
 
 def test_a_programme_described_by_its_activities_only(kasou: PlanSource) -> None:
@@ -165,8 +180,23 @@ def test_a_programme_described_by_its_activities_only(kasou: PlanSource) -> None
     assert item["概要"] == "民生委員や地域からの情報による対象者の把握、定期的な訪問による関係づくりを行います。"
     assert item["内容"] == "事業内容：民生委員や地域からの情報による対象者の把握、定期的な訪問による関係づくり。"
     assert item["連絡先情報"] == {"連絡先名称": "架空町 福祉課"}
-    # a contractor reached through the site it runs
-    assert by_id(schemes(kasou.merged()))["999008-prog-hidamari-center"]["実施組織・支援機関"] == ["NPO法人ひだまり"]
+    items = by_id(schemes(kasou.merged()))
+    # a contractor reached through the site it runs (and named by the programme too): once
+    assert items["999008-prog-hidamari-center"]["実施組織・支援機関"] == ["NPO法人ひだまり"]
+    # 直営 at a site (親子ひろば「すくすく」), and 直営 programmes: no 実施組織・支援機関 at all
+    without = [n for n, i in items.items() if "実施組織・支援機関" not in i]
+    assert without == ["999008-prog-kosodate-concierge", "999008-prog-team-shien", "999008-prog-oyako-hiroba"]
+    assert items["999008-prog-anshin-soudan"]["実施組織・支援機関"] == ["架空町社会福祉協議会"]
+
+
+def test_the_documented_example_is_what_the_export_writes(uozu: PlanSource) -> None:
+    """docs/gif.md shows 多機関協働事業 as the export writes it: the same keys in the same order, the same values."""
+    text = (Path(__file__).resolve().parents[1] / "docs" / "gif.md").read_text(encoding="utf-8")
+    after = text[text.index("Example (魚津市, 多機関協働事業)") :]
+    block = after[after.index("```json\n") + len("```json\n") : after.index("\n```\n")]
+    documented = json.loads(block)
+    item = by_id(schemes(uozu.merged()))["162043-prog-takikan-kyodo"]
+    assert list(documented.items()) == list(item.items())
 
 
 def test_long_texts_are_cut_to_the_model_limits(uozu: PlanSource) -> None:

@@ -43,6 +43,7 @@ SCHEMA_OF = {
     "service_areas": "service_area.json",
 }
 UOZU = "https://w3id.org/jyuso-kb/data/uozu/"
+KASOU = "https://w3id.org/jyuso-kb/data/kasou/"
 
 
 def uuid5(iri: str) -> str:
@@ -241,6 +242,25 @@ def test_a_programme_not_yet_operating_is_inactive_with_the_reason(
     assert status["多機関協働事業"] == ("active", None)  # 移行準備事業 operates
     assert status["地域子育て支援拠点事業"] == ("active", None)  # ⑤'s existing programmes go on
     assert sum(s == "inactive" for s, _ in status.values()) == 2
+    assert errors(document, validators) == []
+
+
+def test_a_programme_of_kasou_not_yet_operating_is_inactive_with_the_reason(
+    kasou: PlanSource, validators: dict[str, jsonschema_rs.Validator]
+) -> None:
+    """架空町's plan with its period cut to R7 (2025): ③ is then 「実施体制の検討」, ② and ④ 移行準備事業 (operating)."""
+    merged = kasou.merged()
+    merged.set((URIRef(KASOU + "plan"), JY.endFiscalYear, Literal(2025)))
+    document = standards.standard("hsds").document(merged)
+    status = {s["name"]: (s["status"], s.get("alert")) for s in document["services"]}
+    assert status["つながり訪問支援事業"] == (
+        "inactive",
+        "準備中: 2025年度は「実施体制の検討」。実施体制を検討している段階で、まだ住民の相談を受けていない状態。"
+        "2026年度から実施の予定。",
+    )
+    assert status["チーム支援調整事業"] == ("active", None)  # ② 移行準備事業 operates
+    assert status["しごと体験・居場所マッチング事業"] == ("active", None)  # ④ likewise
+    assert sum(s == "inactive" for s, _ in status.values()) == 1
     assert errors(document, validators) == []
 
 

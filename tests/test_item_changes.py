@@ -3,7 +3,9 @@ published; the exports read the same dates (jy:lastChangedRevision / jy:lastChan
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import json
 from collections.abc import Iterator
 from datetime import datetime
@@ -77,6 +79,8 @@ def test_items_say_in_which_revision_they_last_changed(client: TestClient, uozu:
     assert set(_last_changed(client, "meetings").values()) == {first["id"]}
     catalog = client.get("/v1/programs")
     assert parsedate_to_datetime(catalog.headers["last-modified"]) == datetime.fromisoformat(second["time"])
+    rows = list(csv.DictReader(io.StringIO(client.get("/v1/catalog", headers={"accept": "text/csv"}).text)))
+    assert {(r["last_changed_revision"], r["last_changed_at"]) for r in rows} == {(first["id"], first["time"])}
 
     # rolling back to the first revision: what was published after it does not count
     client.post(f"/v1/revisions/{first['id']}/activate", headers={"authorization": f"Bearer {POLICY}"})

@@ -24,7 +24,7 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import SKOS
 
 from jyuso_kb import resources
-from jyuso_kb.formats import ontology_page
+from jyuso_kb.formats import ontology_page, standards
 from jyuso_kb.formats.rdf_html import HEADERS
 from jyuso_kb.namespaces import JY, LAW, NEED
 from jyuso_kb.plan.read import parse_jsonld, parse_turtle, read_files
@@ -241,6 +241,30 @@ def test_the_shapes_are_documented_and_served(api: TestClient) -> None:
     assert len(parse_jsonld(api.get("/shapes", headers=JSONLD).text)) == len(shapes)
 
 
+def test_the_shapes_own_properties_are_documented_like_the_ontology_s(api: TestClient) -> None:
+    shapes = read_files(resources.shape_files())
+    SH = "http://www.w3.org/ns/shacl#"
+    mine = sorted(
+        s
+        for t in PROPERTY_TYPES
+        for s in shapes.subjects(RDF.type, t)
+        if isinstance(s, URIRef) and s.startswith("https://w3id.org/jyuso-kb/shapes#")
+    )
+    assert [str(s).rsplit("#")[1] for s in mine] == ["fixHint", "requiredUnlessUnknown", "workbookHint"]
+    assert _missing(shapes, mine, (RDFS.label,)) + _missing(shapes, mine, (SKOS.definition,)) == []
+    assert {
+        (str(s).rsplit("#")[1], str(shapes.value(s, RDFS.domain)), str(shapes.value(s, RDFS.range))) for s in mine
+    } == {
+        ("fixHint", SH + "Shape", str(RDF.langString)),
+        ("workbookHint", SH + "Shape", str(RDF.langString)),
+        ("requiredUnlessUnknown", SH + "PropertyShape", "http://www.w3.org/2001/XMLSchema#boolean"),
+    }
+    page = api.get("/shapes", headers=BROWSER).text
+    article = _article(page, "fixHint")
+    assert "形状に違反したとき、報告の sh:message の隣に示す直し方(日本語)。" in article
+    assert "sh:Shape" in article and "rdf:langString" in article
+
+
 def test_no_acceptable_format_is_a_406_and_a_bad_format_a_422(api: TestClient) -> None:
     response = api.get("/ontology", headers={"accept": "application/xml"})
     assert assert_error(response, 406)["code"] == "not_acceptable"
@@ -347,3 +371,46 @@ def test_a_kasou_iri_resolves_in_kasou_s_data(two: TestClient) -> None:
     # 魚津市's own paths know nothing of 架空町's plan
     assert_error(two.get("/v1/resources/kasou/prog-anshin-soudan"), 404)
     assert_error(two.get(f"/v1/municipalities/{UOZU}/resources/kasou/prog-anshin-soudan"), 404)
+
+
+def _minted(plan: PlanSource) -> dict[str, URIRef]:
+    """One IRI of each kind the graph exports mint and the plan does not hold (the programme's part, the last
+    segment's name without its hash): an area, a participation, a co-operation, a contract, a channel, the DCAT
+    record's dataset, catalog, period, SPARQL service and distributions."""
+    merged = plan.merged()
+    exported = standards.minted(merged)
+    kinds: dict[str, URIRef] = {}
+    for node in sorted({n for t in exported for n in t if isinstance(n, URIRef)}):
+        if str(node).startswith(DATA) and (node, None, None) not in merged:
+            kind = re.sub(r"prog-[a-z0-9-]+|-[0-9a-f]{32}$", "*", str(node)[len(DATA) :])
+            kinds.setdefault(kind, node)
+    return kinds
+
+
+@pytest.mark.parametrize("town", ["uozu", "kasou"])
+def test_every_iri_an_export_mints_dereferences(two: TestClient, town: str, request: pytest.FixtureRequest) -> None:
+    kinds = _minted(request.getfixturevalue(town))
+    area_path = {"uozu": "uozu/city/area", "kasou": "kasou/town/area"}[town]  # the municipality's IRI + /area
+    assert {k for k in kinds if not k.startswith(f"{town}/plan/distribution/")} == {
+        area_path,
+        f"{town}/*/participation*",
+        f"{town}/*/cooperation*",
+        f"{town}/*/contract*",
+        f"{town}/*/channel*",
+        f"{town}/plan/catalog",
+        f"{town}/plan/dataset",
+        f"{town}/plan/period",
+        f"{town}/plan/sparql",
+    }
+    assert len([k for k in kinds if k.startswith(f"{town}/plan/distribution/")]) >= 5
+    for node in kinds.values():
+        path = "/" + str(node)[len("https://w3id.org/jyuso-kb/") :]
+        response = two.get(path, headers=TTL)
+        assert response.status_code == 200, path
+        graph = parse_turtle(response.text)
+        assert (node, RDF.type, None) in graph, path
+        page = two.get(path, headers=BROWSER)
+        assert page.status_code == 200 and page.headers["content-type"].startswith("text/html"), path
+    area = parse_turtle(two.get(f"/data/{area_path}", headers=TTL).text)
+    code = {"uozu": UOZU, "kasou": KASOU}[town]
+    assert code in {str(o) for o in area.objects(URIRef(DATA + area_path), None)}  # named by its 地方公共団体コード

@@ -27,6 +27,7 @@ from jyuso_kb.serve.settings import Settings
 from jyuso_kb.store.revisions import Store, canonical, content_id
 
 U = "https://w3id.org/jyuso-kb/data/uozu/"
+UOZU_CODE = "162043"
 POLICY, STAFF = "policy-token-example-7d1c", "staff-token-example-2b9e"
 
 
@@ -452,8 +453,23 @@ def test_the_change_feed_says_what_changed_since_a_revision(client: TestClient, 
         "since": first,
         "revision": second,
     }
+    # polled again: the same bytes and ETag (built once per active revision); unchanged → 304 without a body
+    etag = feed.headers["etag"]
+    again = client.get("/v1/changes", params={"since": first}, headers={"if-none-match": etag})
+    assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == etag
+    polls = [client.get("/v1/changes", params={"since": first}) for _ in range(10)]
+    assert {(p.status_code, p.content, p.headers["etag"]) for p in polls} == {(200, feed.content, etag)}
+    scoped = client.get(f"/v1/municipalities/{UOZU_CODE}/changes", params={"since": first})
+    assert scoped.status_code == 200 and scoped.json() == body and scoped.headers["x-municipality-code"] == UOZU_CODE
     unchanged = client.get("/v1/changes", params={"since": second}).json()
     assert unchanged["summary"] == {"added": 0, "removed": 0, "changed": 0}
     missing = client.get("/v1/changes", params={"since": "0000000000000000"})
     assert missing.status_code == 404 and missing.json()["error"]["where"] == "since"
     assert client.get("/v1/changes").status_code == 422
+    # a new active revision: the old ETag no longer matches, and the feed names the new revision
+    third = client.post(
+        "/v1/revisions", content=_turtle(_variant(uozu, cell_on="cell-zeimu-community")), headers=auth
+    ).json()["active"]
+    later = client.get("/v1/changes", params={"since": first}, headers={"if-none-match": etag})
+    assert later.status_code == 200 and later.json()["revision"] == third != second
+    assert later.json()["summary"] == {"added": 0, "removed": 0, "changed": 1}

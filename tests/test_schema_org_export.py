@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -23,6 +24,7 @@ import pytest
 from fastapi.testclient import TestClient
 from rdflib import RDF, Graph, Literal, Namespace, URIRef
 from rdflib.compare import isomorphic
+from rdflib.namespace import XSD
 
 from jyuso_kb import cli, resources
 from jyuso_kb.formats.standards import export_graph, render
@@ -104,6 +106,7 @@ RANGES: dict[str, frozenset[str]] = {
     "containedInPlace": frozenset({"Place"}),
     "category": frozenset({"CategoryCode", "PhysicalActivityCategory", "Text", "Thing", "URL"}),
     "serviceType": frozenset({"GovernmentBenefitsType", "Text"}),
+    "mainEntityOfPage": frozenset({"CreativeWork", "URL"}),
 }
 
 
@@ -129,6 +132,16 @@ def plan(request: pytest.FixtureRequest) -> PlanSource:
 
 def exported(plan: PlanSource) -> dict[str, Any]:
     return json.loads(render(plan.merged(), "schema-org"))  # type: ignore[no-any-return]
+
+
+def with_history(plan: PlanSource, at: str = "2026-06-15T01:30:00+00:00") -> Graph:
+    """The plan as the service serves a stored revision: every programme, department and the municipality dated."""
+    merged = plan.merged()
+    kinds = (JY.ImplementingProgram, JY.Department, JY.Municipality)
+    for node in {s for kind in kinds for s in plan.data.subjects(RDF.type, kind)}:
+        merged.add((node, JY.lastChangedRevision, Literal("rev-a")))
+        merged.add((node, JY.lastChangedAt, Literal(at, datatype=XSD.dateTime)))
+    return merged
 
 
 def nodes_of(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -314,8 +327,9 @@ def test_operators_follow_the_implementation_mode(uozu: PlanSource, kasou: PlanS
     assert kasou_nodes[KASOU + "prog-hidamari-center"]["serviceOperator"] == ref(KASOU + "org-hidamari")
 
 
-def test_every_property_is_one_schema_org_defines_for_its_type(plan: PlanSource) -> None:
-    graph = as_graph(exported(plan))
+@pytest.mark.parametrize("history", [False, True], ids=["files", "stored-revision"])
+def test_every_property_is_one_schema_org_defines_for_its_type(plan: PlanSource, history: bool) -> None:
+    graph = as_graph(json.loads(render(with_history(plan) if history else plan.merged(), "schema-org")))
     kinds = {s: str(o).removeprefix(str(SDO)) for s, o in graph.subject_objects(RDF.type)}
     assert all(str(o).startswith(str(SDO)) for o in graph.objects(None, RDF.type))
     assert len(set(graph.subjects(RDF.type, None))) == len(kinds), "one type per node"
@@ -335,6 +349,32 @@ def test_every_property_is_one_schema_org_defines_for_its_type(plan: PlanSource)
             assert isinstance(o, Literal)
             assert name not in RANGES or "Text" in RANGES[name], f"{name} takes a node, not {o!r}"
     assert problems == []
+
+
+def test_with_the_revision_history_programmes_say_when_they_last_changed(plan: PlanSource) -> None:
+    """dateModified is schema.org's for CreativeWork (and DataFeedItem), not for Service: the date a programme last
+    changed goes on the record it is the main entity of."""
+    data = plan.data
+    programmes = sorted(data.subjects(RDF.type, JY.ImplementingProgram), key=lambda p: int(data.value(p, JY.order)))
+    merged = plan.merged()
+    merged.add((programmes[0], JY.lastChangedRevision, Literal("rev-b")))
+    merged.add((programmes[0], JY.lastChangedAt, Literal("2026-06-15T01:30:00+00:00", datatype=XSD.dateTime)))
+    city = next(data.subjects(RDF.type, JY.Municipality))
+    merged.add((city, JY.lastChangedAt, Literal("2026-04-01T09:00:00+09:00", datatype=XSD.dateTime)))
+    nodes = nodes_of(json.loads(render(merged, "schema-org")))
+    record = str(programmes[0]) + "/record"
+    assert nodes[str(programmes[0])]["mainEntityOfPage"] == ref(record)
+    assert nodes[record] == {
+        "@id": record,
+        "@type": "CreativeWork",
+        "dateModified": {"@type": str(XSD.dateTime), "@value": "2026-06-15T01:30:00+00:00"},
+    }
+    assert all("mainEntityOfPage" not in nodes[str(p)] for p in programmes[1:])
+    assert [n for n in nodes.values() if "dateModified" in n] == [nodes[record]]  # organisations: no dateModified
+    dated = nodes_of(json.loads(render(with_history(plan), "schema-org")))
+    assert {i for i, n in dated.items() if n["@type"] == "CreativeWork"} == {f"{p}/record" for p in programmes}
+    plain = render(plan.merged(), "schema-org")  # from files: no history, so no dates
+    assert b"dateModified" not in plain and b"mainEntityOfPage" not in plain
 
 
 def test_names_are_in_japanese_and_english(plan: PlanSource) -> None:
@@ -405,6 +445,42 @@ def test_the_api_serves_json_ld(api: TestClient, kasou_api: TestClient, uozu: Pl
 
 
 # ---- embedded in the web page -------------------------------------------------------------------------------------
+
+DATA_BLOCK = re.compile(r'<script type="application/ld\+json">(.*?)</script>', re.S)
+
+
+@pytest.mark.parametrize(
+    ("town", "iri", "name"),
+    [
+        ("api", UOZU + "prog-takikan-kyodo", "多機関協働事業"),
+        ("kasou_api", KASOU + "prog-team-shien", "チーム支援調整事業"),
+    ],
+)
+def test_the_server_s_programme_page_embeds_its_government_service(
+    request: pytest.FixtureRequest, town: str, iri: str, name: str
+) -> None:
+    """The page the service itself renders for a programme's IRI (no script needed to see it, as a crawler reads
+    it) carries the same GovernmentService as the web page."""
+    client: TestClient = request.getfixturevalue(town)
+    document = client.get("/v1/export/schema-org").json()
+    path = iri.removeprefix("https://w3id.org/jyuso-kb/data/")
+    page = client.get(f"/v1/resources/{path}", params={"format": "html"})
+    assert page.status_code == 200 and f"<h1>{name}</h1>" in page.text
+    (block,) = DATA_BLOCK.findall(page.text)
+    assert "<" not in block
+    embedded = json.loads(block)
+    assert embedded["@context"] == document["@context"] and embedded["@graph"][0]["@id"] == iri
+    assert {n["@id"]: n for n in embedded["@graph"]} == closure(document, iri)
+    # its provider's page embeds the GovernmentOrganization (and what it belongs to); a target group's page nothing
+    provider = nodes_of(document)[iri]["provider"]["@id"]
+    department = client.get(f"/v1/resources/{provider.removeprefix('https://w3id.org/jyuso-kb/data/')}?format=html")
+    (organisation,) = DATA_BLOCK.findall(department.text)
+    assert {n["@id"]: n for n in json.loads(organisation)["@graph"]} == closure(document, provider)
+    audience = nodes_of(document)[iri]["audience"]
+    audience = (audience if isinstance(audience, list) else [audience])[0]["@id"]
+    target_group = client.get(f"/v1/resources/{audience.removeprefix('https://w3id.org/jyuso-kb/data/')}?format=html")
+    assert target_group.status_code == 200 and "<script" not in target_group.text
+
 
 SCRIPTS = """() => [...document.querySelectorAll('script[type="application/ld+json"]')].map((s) => s.textContent)"""
 

@@ -64,9 +64,12 @@ def rows(graph: Graph, vocabulary: Graph, node: Node) -> str:
 FORMATS = '<a href="?format=ttl">Turtle</a>、<a href="?format=jsonld">JSON-LD</a>'
 
 
-def description_page(described: Graph, vocabulary: Graph, node: URIRef, page: str | None = None) -> str:
+def description_page(
+    described: Graph, vocabulary: Graph, node: URIRef, page: str | None = None, data_block: str | None = None
+) -> str:
     """The HTML of a node's description (:func:`description`), its properties named by ``vocabulary``; ``page`` is
-    its view on the web page, when it has one. The other formats are the same path with ``?format=``."""
+    its view on the web page, when it has one; ``data_block`` its JSON-LD in a public standard (a programme's
+    schema.org GovernmentService), for search engines. The other formats are the same path with ``?format=``."""
     ja, en = label(described, node), label(described, node, "en")
     title = ja or en or short(vocabulary, node)
     links = [f"<dt>IRI</dt><dd><code>{esc(node)}</code></dd>", f"<dt>ほかの形式</dt><dd>{FORMATS}</dd>"]
@@ -77,7 +80,7 @@ def description_page(described: Graph, vocabulary: Graph, node: URIRef, page: st
         f"<main>\n<h1>{esc(title)}</h1>\n{english}<dl>{''.join(links)}</dl>\n{rows(described, vocabulary, node)}\n"
         '<p><a href="/ontology">語彙(オントロジー)の説明</a></p>\n</main>'
     )
-    return document(title, body)
+    return document(title, body, data_block)
 
 
 def named_shapes(shapes: Graph) -> list[URIRef]:

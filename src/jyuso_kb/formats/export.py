@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from rdflib import Graph
@@ -31,6 +32,8 @@ CSV_COLUMNS = (
     "new",
     "source",
 )
+# In which stored revision the programme last changed, and when (empty for a plan read from files: no history).
+CHANGE_COLUMNS = ("last_changed_revision", "last_changed_at")
 
 
 def to_turtle(graph: Graph) -> str:
@@ -55,12 +58,16 @@ def csv_cell(value: Any) -> str:
     return formula_safe(text)
 
 
-def to_csv(graph: Graph) -> str:
+def to_csv(graph: Graph, rows: Iterable[dict[str, Any]] | None = None) -> str:
+    """The programme catalog as CSV: ``rows`` are the catalog's programmes (with ``last_changed``, as the service
+    serves them), else those of ``graph``."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    for row in programs(graph):
-        writer.writerow([csv_cell(row[c]) for c in CSV_COLUMNS])
+    writer.writerow((*CSV_COLUMNS, *CHANGE_COLUMNS))
+    for row in programs(graph) if rows is None else rows:
+        change = row.get("last_changed") or {}
+        cells = [row[c] for c in CSV_COLUMNS] + [change.get("revision", ""), change.get("at", "")]
+        writer.writerow([csv_cell(c) for c in cells])
     return out.getvalue()
 
 

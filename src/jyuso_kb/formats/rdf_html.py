@@ -132,10 +132,12 @@ def texts(graph: Graph, node: Node, prop: URIRef) -> str:
     return "".join(out)
 
 
-def document(title: str, body: str) -> str:
-    """A standalone page: Japanese, no script, the style sheet :data:`POLICY` allows."""
+def document(title: str, body: str, data_block: str | None = None) -> str:
+    """A standalone page: Japanese, no script, the style sheet :data:`POLICY` allows; ``data_block`` is JSON-LD for
+    the page's head (a data block the browser never runs; it must have ``<`` escaped)."""
+    block = f'<script type="application/ld+json">{data_block}</script>\n' if data_block is not None else ""
     return (
         '<!DOCTYPE html>\n<html lang="ja">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{esc(title)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n"
+        f"<title>{esc(title)}</title>\n<style>{STYLE}</style>\n{block}</head>\n<body>\n{body}\n</body>\n</html>\n"
     )

@@ -146,5 +146,41 @@ def export_graph(merged: Graph, name: str) -> Graph:
     return _standards()[name].graph(merged)
 
 
+def minted(merged: Graph) -> Graph:
+    """A new graph: every graph export together. It describes the IRIs the exports mint (``…/city/area``, a
+    programme's ``…/participation-…``, ``…/contract-…``, ``…/channel-…``, the DCAT record's ``…/plan/dataset`` …),
+    so that each of them dereferences like the plan's own."""
+    out = Graph()
+    for found in _standards().values():
+        if found.construct is not None:
+            out += found.graph(merged)
+    return out
+
+
+def embedded(name: str, document: bytes, start: str) -> str | None:
+    """The JSON-LD data block a page about ``start`` embeds (``<script type="application/ld+json">``): the node of a
+    JSON-LD export's ``@graph`` and every node it refers to, directly or through others (``start`` first, then in the
+    order they are reached), with the export's ``@context``; ``<`` escaped so the block cannot end early. None when
+    the export does not describe ``start`` as one of the types its header names in ``# embed:``."""
+    worth = set(headers(name).get("embed", "").split())
+    exported = orjson.loads(document)
+    nodes = {node["@id"]: node for node in exported.get("@graph", [])}
+    types = nodes.get(start, {}).get("@type", [])
+    if not worth.intersection(types if isinstance(types, list) else [types]):
+        return None
+    order, seen = [start], {start}
+    for iri in order:
+        for key, value in nodes[iri].items():
+            refs = [
+                v["@id"] for v in (value if isinstance(value, list) else [value]) if isinstance(v, dict) and "@id" in v
+            ]
+            for ref in refs if not key.startswith("@") else []:
+                if ref in nodes and ref not in seen:
+                    seen.add(ref)
+                    order.append(ref)
+    block = {"@context": exported["@context"], "@graph": [nodes[iri] for iri in order]}
+    return orjson.dumps(block).decode().replace("<", "\\u003c")
+
+
 def render(merged: Graph, name: str) -> bytes:
     return _standards()[name].render(merged)

@@ -6,7 +6,8 @@ One SELECT gives one list of the document (``exports/<name>/<list>.rq``). Its he
 - A column ``a__b`` is field ``b`` of the objects in list ``a`` (``a__b__c`` nests again); a list is always present,
   ``[]`` when no row binds it. Elements of a list are told apart by their ``id`` column, else by all their values.
 - ``# objects: a__t``: these nested paths are one object rather than a list.
-- ``# values: tags``: these columns are lists of plain values.
+- ``# values: tags``: these columns are lists of plain values; a list no row binds a value of is left out, like an
+  unbound scalar (a list of objects stays, ``[]``).
 - ``# uuid5: id, a__id``: these columns hold IRIs and are written as ``uuid5(NAMESPACE_URL, IRI)``.
 
 A column left unbound leaves its field out; the first bound value of a scalar field wins. Literals keep their type
@@ -65,6 +66,8 @@ def objects_of(
         if key is None:
             continue
         _fill(found.setdefault(key, {}), values, tree, "", spec, seen)
+    for target in found.values():
+        _drop_empty_values(target, tree, "", spec)
     return list(found.values())
 
 
@@ -112,6 +115,21 @@ def _identity(values: Mapping[str, Any], tree: Tree, path: str) -> Any:
         values.get(path + name) if sub is None else _identity(values, sub, f"{path}{name}__")
         for name, sub in tree.items()
     )
+
+
+def _drop_empty_values(target: dict[str, Any], tree: Tree, path: str, spec: TableSpec) -> None:
+    """Leave out the lists of plain values that stayed empty (after filling, so that the keys keep their order)."""
+    for name, sub in tree.items():
+        column = path + name
+        value = target.get(name)
+        if sub is None:
+            if column in spec.values and value == []:
+                del target[name]
+        elif isinstance(value, dict):
+            _drop_empty_values(value, sub, column + "__", spec)
+        elif isinstance(value, list):
+            for element in value:
+                _drop_empty_values(element, sub, column + "__", spec)
 
 
 def _fill(

@@ -104,6 +104,17 @@ def add_routes(app: FastAPI) -> None:
         response_class=Response,
         responses={200: {"content": {"application/ld+json": {}}, "description": "この計画の JSON-LD @context"}},
     )
+    @app.get(
+        "/context.jsonld",
+        tags=["iri"],
+        response_class=Response,
+        responses={
+            200: {
+                "content": {"application/ld+json": {}},
+                "description": "JSON-LD の @context の IRI(https://w3id.org/jyuso-kb/context.jsonld)。/v1/context.jsonld と同じ",
+            }
+        },
+    )
     async def context() -> Response:
         return Response(resources.jsonld_context_file().read_bytes(), media_type="application/ld+json")
 
@@ -124,13 +135,15 @@ def add_routes(app: FastAPI) -> None:
         snap = snapshot_of(request)
         chosen = format or negotiate(request.headers.get("accept", ""), CATALOG_TYPES) or "json"
         described_at = f"/v1/municipalities/{snap.municipality.code}/dcat"  # publisher, licence, period, distributions
-        described = {"link": f'<{described_at}>; rel="describedby"; type="text/turtle"'}
+        # the answer depends on Accept: caches keep one per format
+        described = {"link": f'<{described_at}>; rel="describedby"; type="text/turtle"', "vary": "Accept"}
         if chosen == "jsonld":
             return Response(
                 snap.jsonld,
                 media_type="application/ld+json",
                 headers={
-                    "link": f'</v1/context.jsonld>; rel="http://www.w3.org/ns/json-ld#context", {described["link"]}'
+                    **described,
+                    "link": f'</v1/context.jsonld>; rel="http://www.w3.org/ns/json-ld#context", {described["link"]}',
                 },
             )
         if chosen == "ttl":
@@ -187,10 +200,11 @@ def add_routes(app: FastAPI) -> None:
         chosen = format or negotiate(request.headers.get("accept", ""), DCAT_TYPES) or "ttl"
         snap = snapshot_of(request)
         graph = await run_in(request.app.state.executors.exports, snap.dataset, service_base(request))
+        vary = {"vary": "Accept"}  # the answer depends on Accept: caches keep one per format
         if chosen == "jsonld":
             body = graph.serialize(format="json-ld", context=dict(standards.PREFIXES), auto_compact=True, indent=2)
-            return Response(body.encode(), media_type="application/ld+json")
-        return Response(export.to_turtle(graph).encode(), media_type="text/turtle; charset=utf-8")
+            return Response(body.encode(), media_type="application/ld+json", headers=vary)
+        return Response(export.to_turtle(graph).encode(), media_type="text/turtle; charset=utf-8", headers=vary)
 
     @app.get(
         "/v1/workbook/template",

@@ -30,9 +30,10 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from rdflib import RDF, Graph, URIRef
 
 from jyuso_kb import resources
-from jyuso_kb.formats import describe, ontology_page
+from jyuso_kb.formats import describe, ontology_page, standards
 from jyuso_kb.formats.export import to_jsonld
 from jyuso_kb.formats.rdf_html import BASE, HEADERS
+from jyuso_kb.formats.standards import JSONLD
 from jyuso_kb.namespaces import JY, bind_prefixes
 from jyuso_kb.plan.read import read_files
 from jyuso_kb.plan.terms import local_id
@@ -183,7 +184,8 @@ def add_routes(app: FastAPI) -> None:
     shapes_rdf = Lazy(lambda: (shapes_graph().serialize(format="turtle"), to_jsonld(shapes_graph())))
     shapes_html = Lazy(lambda: describe.shapes_page(shapes_graph(), ontology_graph()))
     rules_known = Lazy(lambda: known_iris(rules_graph()))
-    known = PerSnapshot(lambda snap: known_iris(snap.merged))
+    # the plan's IRIs, then those only the exports mint (an area, a participation, a contract …)
+    known = PerSnapshot(lambda snap: {**known_iris(snap.minted), **known_iris(snap.merged)})
     pages = PerSnapshot(
         lambda snap: ontology_page.page(
             ontology_graph(), shapes_graph(), snap.merged, f"{snap.municipality.name}の計画(版 {snap.revision})"
@@ -248,7 +250,7 @@ def add_routes(app: FastAPI) -> None:
         """A routing rule (``https://w3id.org/jyuso-kb/rules/{item}``)."""
         return await vocabulary(request, f"rules/{item}", format, "/v1/rules")
 
-    @app.get("/data/{name}/{item}", tags=["iri"], response_class=Response, responses=REDIRECTED)
+    @app.get("/data/{name}/{item:path}", tags=["iri"], response_class=Response, responses=REDIRECTED)
     async def data(request: Request, name: str, item: str, format: Format = None) -> Response:
         """A thing in a municipality's plan (``https://w3id.org/jyuso-kb/data/{name}/{item}``): 303 to its view on
         the web page or its description (``/v1/municipalities/{code}/resources/{name}/{item}``)."""
@@ -266,11 +268,11 @@ def add_routes(app: FastAPI) -> None:
             return not_acceptable()
         several = len(tenants.by_code) > 1
         view = page_view(snap, node, several) if fmt == "html" else None
-        described = f"{SCOPE}{snap.municipality.code}/resources/{quote(name, safe='')}/{quote(item, safe='')}"
+        described = f"{SCOPE}{snap.municipality.code}/resources/{quote(name, safe='')}/{quote(item, safe='/')}"
         location = view or (described + (f"?format={format}" if format else ""))
         return RedirectResponse(location, status_code=303, headers=VARY)
 
-    @app.get("/v1/resources/{name}/{item}", tags=["iri"], response_class=Response, responses=DESCRIBED)
+    @app.get("/v1/resources/{name}/{item:path}", tags=["iri"], response_class=Response, responses=DESCRIBED)
     async def resource(request: Request, name: str, item: str, format: Format = None) -> Response:
         """The description of a thing in this plan, ``https://w3id.org/jyuso-kb/data/{name}/{item}``: its triples,
         those of the anonymous nodes it reaches and the labels of what it points to."""
@@ -281,8 +283,24 @@ def add_routes(app: FastAPI) -> None:
         fmt = chosen(request, format)
         if fmt is None:
             return not_acceptable()
-        described = describe.description(snap.merged, node)
+        source = snap.merged if (node, None, None) in snap.merged else snap.minted
+        described = describe.description(source, node, snap.merged)
         if fmt == "html":
             several = len(request.app.state.tenants.by_code) > 1
-            return html(describe.description_page(described, snap.merged, node, page_view(snap, node, several)))
+            block = await data_block(request, snap, node)
+            return html(describe.description_page(described, snap.merged, node, page_view(snap, node, several), block))
         return rdf(described, fmt)
+
+    async def data_block(request: Request, snap: Snapshot, node: URIRef) -> str | None:
+        """The node in the JSON-LD exports that embed its type (``# embed:``; schema.org's GovernmentService for a
+        programme), for its page's head."""
+        for name in standards.names():
+            if standards.standard(name).media_type != JSONLD or "embed" not in standards.headers(name):
+                continue
+            body = snap.cached_export(name)
+            if body is None:
+                body = await run_in(request.app.state.executors.exports, snap.export, name)
+            block = standards.embedded(name, body, str(node))
+            if block is not None:
+                return block
+        return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from functools import partial
 from typing import Annotated, Any
@@ -16,10 +17,14 @@ from jyuso_kb.serve.errors import ERRORS, UPLOAD_ERRORS, ErrorResponse, error, n
 from jyuso_kb.serve.executors import Executors, run_in
 from jyuso_kb.serve.lifecycle import swap
 from jyuso_kb.serve.snapshot import Snapshot
-from jyuso_kb.serve.upload_jobs import diff_job, publish_job, stored_diff_job, trial_load_job
+from jyuso_kb.serve.upload_jobs import diff_job, publish_job, stored_diff, stored_diff_job, trial_load_job
 from jyuso_kb.serve.uploads import check_type
 from jyuso_kb.store.revisions import Store
 from jyuso_kb.store.tokens import Principal, Tokens
+
+CHANGES_WAITING = 4  # change-feed diffs being built or waiting for their thread; more get 503 busy
+CHANGES_KEPT = 64  # answers kept per active revision (one per ``since`` asked for)
+BUSY = {"retry-after": "5"}
 
 
 def add_routes(app: FastAPI) -> None:
@@ -196,21 +201,39 @@ def add_routes(app: FastAPI) -> None:
 
 
 def add_change_feed(app: FastAPI) -> None:
-    @app.get("/v1/changes", tags=["revisions"], responses=UPLOAD_ERRORS)
+    waiting = asyncio.Semaphore(CHANGES_WAITING)
+
+    @app.get(
+        "/v1/changes",
+        tags=["revisions"],
+        responses={**ERRORS, 503: {"model": ErrorResponse, "description": "差分の作成が混み合っている(Retry-After)"}},
+    )
     async def changes(
         request: Request, since: Annotated[str, Query(min_length=1, max_length=64, pattern="^[0-9a-z-]+$")]
     ) -> Response:
         """What changed in the plan since a stored revision (``since``: an id of GET /v1/revisions): the semantic
-        diff from it to the active revision, with ``since`` and ``revision`` named. The active one gives no change."""
+        diff from it to the active revision, with ``since`` and ``revision`` named. The active one gives no change.
+        Each answer is built once per active revision, in its own thread (polling never waits behind uploads), and
+        carries an ETag: ``If-None-Match`` gives 304 until a new revision is active."""
         snap = snapshot_of(request)
+        kept = snap.changes_since.get(since)
+        if kept is not None:
+            return Response(kept, media_type="application/json")
         store: Store | None = tenant_of(request).store
         current = since == snap.revision
         if not current and (store is None or store.get(since) is None):
             return not_found("版", "since", "/v1/revisions")
-        jobs: Jobs = request.app.state.jobs
-        job = partial(stored_diff_job, store, None if current else since, None, snap)
-        result = await jobs.run(job, partial(client_gone, request.receive))
-        return JSONResponse({"since": since, "revision": snap.revision, **result})
+        if waiting.locked():
+            return error(503, "busy", "差分の作成が混み合っています。", "", "数秒後に再度お試しください。", BUSY)
+        async with waiting:
+            result = await run_in(
+                request.app.state.executors.changes, stored_diff, store, None if current else since, None, snap
+            )
+        body = JSONResponse({"since": since, "revision": snap.revision, **result}).body
+        if len(snap.changes_since) >= CHANGES_KEPT:
+            snap.changes_since.pop(next(iter(snap.changes_since)))
+        snap.changes_since[since] = bytes(body)
+        return Response(body, media_type="application/json")
 
 
 def _policy(request: Request) -> Principal | Response:

@@ -52,6 +52,9 @@ class Snapshot:
     # standards' exports, built when first asked, by (name, day in Japan)
     exports: dict[tuple[str, str], bytes] = field(default_factory=dict, compare=False)
 
+    # GET /v1/changes answers (the diff since a stored revision, as JSON bytes), built when first asked, by revision
+    changes_since: dict[str, bytes] = field(default_factory=dict, compare=False)
+
     def cached_export(self, name: str) -> bytes | None:
         return self.exports.get((name, _japan_day()))
 
@@ -71,6 +74,12 @@ class Snapshot:
     def with_history(self) -> Graph:
         """The merged graph with the revision history's dates, which the exports read (built when first asked)."""
         return self.merged + self.provenance
+
+    @cached_property
+    def minted(self) -> Graph:
+        """What the exports say of the IRIs they mint (areas, participations, contracts, channels, the DCAT record),
+        for those IRIs to dereference (built when first asked, in the exports thread: about 1 s)."""
+        return standards.minted(self.with_history)
 
     def dataset(self, base: str | None) -> Graph:
         """The DCAT record of this plan (``exports/dcat.rq``) with links under ``base``, the service's URL (the
@@ -108,6 +117,7 @@ def build_snapshot(plan: PlanSource, revision: str | None = None, store: Store |
     def dated(items: list[dict[str, Any]]) -> tuple[dict[str, Any], ...]:
         return tuple({**item, "last_changed": _change(changes, item["iri"])} for item in items)
 
+    programs = dated(catalog.programs(merged))
     return Snapshot(
         plan=plan,
         municipality=municipality_of(plan.data, plan.origin),
@@ -116,7 +126,7 @@ def build_snapshot(plan: PlanSource, revision: str | None = None, store: Store |
         index=index,
         revision=revision or revision_of(plan.data),
         adopted=index.plan_revision,
-        programs=dated(catalog.programs(merged)),
+        programs=programs,
         departments=dated(views.departments(merged)),
         meetings=dated(views.meetings(merged)),
         matrix=views.matrix(merged),
@@ -127,7 +137,7 @@ def build_snapshot(plan: PlanSource, revision: str | None = None, store: Store |
         rules=rule_summaries(merged),
         turtle=export.to_turtle(plan.data).encode(),
         jsonld=export.to_jsonld(plan.data).encode(),
-        csv=export.to_csv(merged).encode(),
+        csv=export.to_csv(merged, programs).encode(),
         served_since=_http_date(stored.time) if stored is not None else formatdate(usegmt=True),
         provenance=provenance(changes),
     )

@@ -63,7 +63,13 @@ def diff_job(body: bytes, kind: str, snap: Snapshot, scratch: Path) -> dict[str,
 def stored_diff_job(
     store: Store | None, old: str | None, new: str | None, snap: Snapshot, scratch: Path
 ) -> dict[str, Any]:
-    """The diff between two stored revisions (``None`` is the active plan)."""
+    """The diff between two stored revisions (``None`` is the active plan), in the child."""
+    return stored_diff(store, old, new, snap)
+
+
+def stored_diff(store: Store | None, old: str | None, new: str | None, snap: Snapshot) -> dict[str, Any]:
+    """The diff between two stored revisions (``None`` is the active plan): stored plans are ones the service
+    validated and published, so this also runs in the server's own change-feed thread (GET /v1/changes)."""
     graphs = [snap.plan.data if ident is None else _stored(store, ident) for ident in (old, new)]
     return _with_text(semantic_diff(graphs[0], graphs[1], snap.plan.vocabulary))
 
