@@ -1078,6 +1078,7 @@ BAD_REQUESTS: dict[tuple[str, str], tuple[dict[str, Any], int]] = {
     ("GET", "/v1/schedule"): (LONG_QS, 414),
     ("GET", "/v1/legal-items"): (LONG_QS, 414),
     ("GET", "/v1/context.jsonld"): (LONG_QS, 414),
+    ("GET", "/context.jsonld"): (LONG_QS, 414),
     ("GET", "/v1/workbook/template"): ({"params": {"code": "162044", "name": "魚津市"}}, 422),  # a wrong check digit
     ("GET", "/v1/catalog"): ({"params": {"format": "xml"}}, 422),
     ("GET", "/v1/export/{standard}"): ({"path": "no-such-standard"}, 404),
@@ -1101,7 +1102,13 @@ BAD_REQUESTS: dict[tuple[str, str], tuple[dict[str, Any], int]] = {
     ("GET", "/data/{name}/{item}"): ({"path": "uozu/no-such-thing"}, 404),
     ("GET", "/v1/resources/{name}/{item}"): ({"path": "uozu/no-such-thing"}, 404),
 }
-SHARED: tuple[str, ...] = ("/health", "/v1/municipalities", "/v1/context.jsonld", "/v1/workbook/template")
+SHARED: tuple[str, ...] = (
+    "/health",
+    "/v1/municipalities",
+    "/v1/context.jsonld",
+    "/context.jsonld",
+    "/v1/workbook/template",
+)
 SHARED += ("/ontology", "/shapes", "/needs/", "/law/", "/rules/", "/data/")  # IRIs: the same for every municipality
 # Every plan-scoped operation again under /v1/municipalities/{code}/, with the same bad request and the same answer.
 

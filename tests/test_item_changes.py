@@ -45,7 +45,8 @@ def client(tmp_path: Path, uozu: PlanSource) -> Iterator[TestClient]:
     tokens = tmp_path / "tokens.json"
     digest = hashlib.sha256(POLICY.encode()).hexdigest()
     tokens.write_text(json.dumps({"tokens": [{"name": "政策担当", "role": "policy", "sha256": digest}]}), "utf-8")
-    settings = Settings(store=tmp_path / "store", tokens_file=tokens, sparql_workers=1)
+    # an upload time limit no loaded machine reaches: these tests check dates, not how fast a publish validates
+    settings = Settings(store=tmp_path / "store", tokens_file=tokens, sparql_workers=1, upload_timeout=120)
     with TestClient(create_app(settings, plan=uozu)) as c:
         yield c
 
