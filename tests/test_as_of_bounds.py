@@ -192,7 +192,8 @@ def test_the_cli_answers_the_last_day_of_the_window(town: Town, capsys: pytest.C
     out, err = capsys.readouterr()
     assert code == 0
     assert err == ""
-    assert out.startswith(f"基準日: {town.last_day}({town.last_year + 5}年度)")
+    year = town.last_year + 5
+    assert out.startswith(f"基準日: {town.last_day}  年度: {year}年度(令和{year - 2018}年度)")
 
 
 # ---- the bound is data -------------------------------------------------------------------------------------------

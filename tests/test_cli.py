@@ -18,6 +18,7 @@ from rdflib.namespace import SH
 from jyuso_kb import cli, resources
 from jyuso_kb.check import owl as consistency
 from jyuso_kb.check import shacl
+from jyuso_kb.cli import route
 from jyuso_kb.cli import validate as cli_validate
 from jyuso_kb.formats.export import csv_cell
 from jyuso_kb.namespaces import JY
@@ -137,7 +138,7 @@ def test_turtle_syntax_error_exits_2_with_file_and_line(capsys: pytest.CaptureFi
     assert code == 2
     assert out == ""
     assert "エラー: Turtle の構文エラー(行 4)" in err
-    assert f"場所: {bad}:4" in err
+    assert f"場所: ファイル {bad}、行 4、列 1" in err
     assert "Traceback" not in err
 
 
@@ -285,7 +286,7 @@ def test_programs_json_contract(capsys: pytest.CaptureFixture[str]) -> None:
 
 AKIYA = {  # `route --need 空き家`: one department, whose duty covers the need
     "uozu": [
-        "ニーズ: 空き家 → 空き家",
+        "ニーズ: 空き家",
         "",
         "■ 担当課",
         "・都市計画課(担当課)  機能: 相談支援",
@@ -293,7 +294,7 @@ AKIYA = {  # `route --need 空き家`: one department, whose duty covers the nee
         "(包括的に相談を受け止め、つなぎを行う)、ルール duty-covers-need)",
     ],
     "kasou": [
-        "ニーズ: 空き家 → 空き家",
+        "ニーズ: 空き家",
         "",
         "■ 担当課",
         "・建設課(担当課)  機能: 相談支援",
@@ -309,29 +310,29 @@ AKIYA = {  # `route --need 空き家`: one department, whose duty covers the nee
         (
             "uozu",
             "2023-06-01",
-            "基準日: 2023-06-01(2023年度)  本人同意: 同意不明",
-            "注意: 基準日(2023-06-01)は計画期間(2024〜2026年度)の外です。2024年度の予定で判断しました。",
+            "基準日: 2023-06-01  年度: 2023年度(令和5年度)  本人同意: 同意不明",
+            "注意: 基準日(2023-06-01)は計画期間(2024〜2026年度、令和6〜8年度)の外です。2024年度(令和6年度)の予定で判断しました。",
         ),
         (
             "uozu",
             "2031-06-01",
-            "基準日: 2031-06-01(2031年度)  本人同意: 同意不明",
-            "注意: 基準日(2031-06-01)は計画期間(2024〜2026年度)の外です。2026年度の予定で判断しました。",
+            "基準日: 2031-06-01  年度: 2031年度(令和13年度)  本人同意: 同意不明",
+            "注意: 基準日(2031-06-01)は計画期間(2024〜2026年度、令和6〜8年度)の外です。2026年度(令和8年度)の予定で判断しました。",
         ),
-        ("uozu", "2025-06-01", "基準日: 2025-06-01(2025年度)  本人同意: 同意不明", None),
+        ("uozu", "2025-06-01", "基準日: 2025-06-01  年度: 2025年度(令和7年度)  本人同意: 同意不明", None),
         (
             "kasou",
             "2022-06-01",
-            "基準日: 2022-06-01(2022年度)  本人同意: 同意不明",
-            "注意: 基準日(2022-06-01)は計画期間(2025〜2027年度)の外です。2025年度の予定で判断しました。",
+            "基準日: 2022-06-01  年度: 2022年度(令和4年度)  本人同意: 同意不明",
+            "注意: 基準日(2022-06-01)は計画期間(2025〜2027年度、令和7〜9年度)の外です。2025年度(令和7年度)の予定で判断しました。",
         ),
         (
             "kasou",
             "2030-06-01",
-            "基準日: 2030-06-01(2030年度)  本人同意: 同意不明",
-            "注意: 基準日(2030-06-01)は計画期間(2025〜2027年度)の外です。2027年度の予定で判断しました。",
+            "基準日: 2030-06-01  年度: 2030年度(令和12年度)  本人同意: 同意不明",
+            "注意: 基準日(2030-06-01)は計画期間(2025〜2027年度、令和7〜9年度)の外です。2027年度(令和9年度)の予定で判断しました。",
         ),
-        ("kasou", "2026-06-01", "基準日: 2026-06-01(2026年度)  本人同意: 同意不明", None),
+        ("kasou", "2026-06-01", "基準日: 2026-06-01  年度: 2026年度(令和8年度)  本人同意: 同意不明", None),
     ],
 )
 def test_route_text_prints_the_notice_under_the_header(
@@ -355,8 +356,8 @@ def test_route_text_prints_the_json_notice_exactly_once(capsys: pytest.CaptureFi
     assert notice.startswith("基準日(2021-04-01)は計画期間(")
     code, out, _ = run(capsys, *args)
     assert code == 0
-    assert [line for line in out.splitlines() if "計画期間" in line] == [f"注意: {notice}"]
-    assert out.splitlines()[1] == f"注意: {notice}"
+    assert [line for line in out.splitlines() if "計画期間" in line] == [f"注意: {route.with_era(notice)}"]
+    assert out.splitlines()[1] == f"注意: {route.with_era(notice)}"  # the JSON's notice, with 令和 years beside
 
 
 def test_hermit_finds_an_inconsistent_plan(uozu: PlanSource) -> None:

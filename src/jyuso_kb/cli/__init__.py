@@ -10,19 +10,20 @@ import sys
 from collections.abc import Sequence
 
 from jyuso_kb import __version__
-from jyuso_kb.cli import check, diff, export, programs, render, route, serve, validate, who_handles, workbook
-from jyuso_kb.cli.common import EXIT_BAD_INPUT
+from jyuso_kb.cli import check, diff, export, programs, render, route, serve, token, validate, who_handles, workbook
+from jyuso_kb.cli.common import EXIT_BAD_INPUT, place
+from jyuso_kb.cli.parser import VERSION_HELP, JapaneseArgumentParser
 from jyuso_kb.errors import InputError
 
-COMMANDS = (validate, export, programs, route, who_handles, diff, serve, workbook, render, check)
+COMMANDS = (validate, export, programs, route, who_handles, diff, serve, workbook, render, check, token)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = JapaneseArgumentParser(
         prog="jyuso-kb", description="重層的支援体制整備事業 実施計画の知識ベース (jyuso-kb)"
     )
-    parser.add_argument("--version", action="version", version=f"jyuso-kb {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser.add_argument("--version", action="version", version=f"jyuso-kb {__version__}", help=VERSION_HELP)
+    sub = parser.add_subparsers(dest="command", required=True, title="コマンド", metavar="コマンド")
     for command in COMMANDS:
         command.register(sub)
     return parser
@@ -37,7 +38,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for problem in getattr(err, "problems", ()) or (err,):
             sys.stderr.write(f"エラー: {problem.message}\n")
             if problem.where:
-                sys.stderr.write(f"  場所: {problem.where}\n")
+                sys.stderr.write(f"  場所: {place(problem.where)}\n")
             if problem.hint:
                 sys.stderr.write(f"  ヒント: {problem.hint}\n")
         return EXIT_BAD_INPUT

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +40,35 @@ def render_check(result: quality.CheckResult) -> str:
     return "\n".join(lines) + "\n"
 
 
+PLACE_IN_FILE = re.compile(r"(.+?):(\d+)(?::(\d+))?")  # an error's `where`: path:line or path:line:column
+LINE_ONLY = re.compile(r"line (\d+)(?::(\d+))?")
+
+
+def place(where: str) -> str:
+    """An error's ``where`` as staff read it: 「ファイル plan.ttl、行 2、列 6」 for ``plan.ttl:2:6`` (the API keeps
+    the ``path:line:column`` form its clients parse); any other place (a sheet, an option) as it is."""
+    found = PLACE_IN_FILE.fullmatch(where)
+    if found is not None:
+        name, line, column = found.groups()
+        return f"ファイル {name}、行 {line}" + (f"、列 {column}" if column else "")
+    found = LINE_ONLY.fullmatch(where)
+    if found is not None:
+        return f"行 {found.group(1)}" + (f"、列 {found.group(2)}" if found.group(2) else "")
+    return where
+
+
+def refuse_empty(plan: PlanSource, paths: Sequence[str | Path]) -> None:
+    """Exit 2 for paths that hold no plan at all (an empty file, a folder with no plan file), rather than report
+    every requirement a plan must meet as missing."""
+    if len(plan.data) == 0:
+        raise InputError(
+            "empty_plan",
+            "計画のデータがありません(ファイルが空か、フォルダに計画のファイルがありません)。",
+            "、".join(str(p) for p in paths),
+            "Turtle(.ttl)・JSON-LD(.jsonld)・ワークブック(.xlsx)の計画のファイルを指定してください。",
+        )
+
+
 def unwritable(path: Path) -> InputError:
     """The error for an output file or folder that cannot be written (exit 2)."""
     return InputError("unwritable", "書き出せません。", str(path), "フォルダの有無と書き込み権限を確認してください。")
@@ -69,6 +100,8 @@ def located_plan_of(args: argparse.Namespace) -> tuple[PlanSource, list[Workbook
         chosen = choose(load_plans(args.data), args.municipality)
         return chosen.plan, list(chosen.locations)
     plan, indexes = load_with_locations(args.data) if args.data else (load_plan(), [])
+    if args.data:
+        refuse_empty(plan, args.data)
     codes = sorted({str(c) for c in plan.data.objects(None, JY.localGovernmentCode)})
     if len(codes) > 1:
         raise InputError(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from datetime import date
 from typing import Any
@@ -53,10 +54,12 @@ def cmd_route(args: argparse.Namespace) -> int:
 
 def render_route(answer: dict[str, Any]) -> str:
     """The route answer as a readable Japanese text."""
-    lines = [f"基準日: {answer['as_of']}({answer['fiscal_year']}年度)  本人同意: {answer['consent_label']}"]
+    year = with_era(f"{answer['fiscal_year']}年度")
+    lines = [f"基準日: {answer['as_of']}  年度: {year}  本人同意: {answer['consent_label']}"]
     if answer.get("notice"):  # as JSON and the web page give it: a reference date outside the plan period
-        lines.append(f"注意: {answer['notice']}")
-    lines.append("ニーズ: " + "、".join(f"{n['input']} → {n['label']}" for n in answer["needs"]))
+        lines.append(f"注意: {with_era(answer['notice'])}")
+    if answer["needs"]:
+        lines.append("ニーズ: " + "、".join(_needs(answer["needs"])))
     if answer["unmatched"]:
         lines.append("認識できなかった入力: " + "、".join(answer["unmatched"]))
     sections = (
@@ -79,11 +82,49 @@ def render_route(answer: dict[str, Any]) -> str:
                 extra += f"  機能: {'、'.join(item['functions'])}"
             if item.get("status"):
                 extra += f"  状況: {item['status']}"
-            lines.append(f"・{item['label']}({item.get('role') or item.get('kind', '')}){extra}")
+            role = item.get("role") or item.get("kind", "")
+            lines.append(f"・{item['label']}" + (f"({role})" if role and role != item["label"] else "") + extra)
             for why in item["why"]:
                 cite = "、".join([f"計画{why['section']}", *why["legal_item"]])
                 lines.append(f"    なぜ: {why['text']}({cite}、ルール {why['rule']})")
     return "\n".join(lines) + "\n"
+
+
+def _needs(needs: list[dict[str, Any]]) -> list[str]:
+    """Each need once, in the order first named, after what was typed for it where that differs from its label:
+    「ひきこもりの息子 → ひきこもり」, 「空き家」."""
+    typed: dict[str, list[str]] = {}
+    for need in needs:
+        said = typed.setdefault(need["label"], [])
+        if need["input"] != need["label"] and need["input"] not in said:
+            said.append(need["input"])
+    return [f"{'、'.join(said)} → {label}" if said else label for label, said in typed.items()]
+
+
+ERA_START = 2019  # 令和元年 (fiscal years before it are 平成)
+_WESTERN_YEARS = re.compile(r"(\d{4})(?:〜(\d{4}))?年度(?!\()")
+
+
+def era_year(year: int) -> str:
+    """「令和8」 for 2026, 「令和元」 for 2019, 「平成30」 for 2018."""
+    era, first = ("令和", ERA_START) if year >= ERA_START else ("平成", 1989)
+    n = year - first + 1
+    return f"{era}{'元' if n == 1 else n}"
+
+
+def _era_span(found: re.Match[str]) -> str:
+    start, end = int(found.group(1)), found.group(2)
+    span = era_year(start)
+    if end is not None:
+        last = era_year(int(end))
+        span += f"〜{last[2:]}" if span[:2] == last[:2] else f"〜{last}"
+    within = found.string[found.end() : found.end() + 1] == ")"  # already in brackets: (2024〜2026年度、令和6〜8年度)
+    return f"{found.group(0)}、{span}年度" if within else f"{found.group(0)}({span}年度)"
+
+
+def with_era(text: str) -> str:
+    """Western fiscal years with their Japanese era beside them: 2026年度(令和8年度), 2024〜2026年度(令和6〜8年度)."""
+    return _WESTERN_YEARS.sub(_era_span, text)
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

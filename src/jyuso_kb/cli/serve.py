@@ -3,7 +3,8 @@
 Limits for slow or many clients are uvicorn's: an idle keep-alive connection is closed after
 ``--timeout-keep-alive`` seconds, requests still running ``--timeout-graceful-shutdown`` seconds after SIGTERM are
 cancelled (an upload's child with them), a request arriving while ``--limit-concurrency`` connections are open is answered
-503 at once, and a request line and headers longer than ``--h11-max-incomplete-event-size`` bytes get 400. Behind a
+503 at once, and a request line and headers longer than ``--h11-max-incomplete-event-size`` bytes get 400 (as does a
+URL with raw non-ASCII bytes; both in the service's JSON error shape, see ``serve/h11_errors.py``). Behind a
 reverse proxy, ``--forwarded-allow-ips`` names the proxy whose ``X-Forwarded-For`` / ``X-Forwarded-Proto`` are
 believed (``--no-proxy-headers`` believes none).
 """
@@ -25,6 +26,7 @@ TIMEOUT_GRACEFUL_SHUTDOWN = 10
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from jyuso_kb.serve.h11_errors import JsonErrorH11Protocol
     from jyuso_kb.serve.logsafety import LOG_CONFIG
 
     if args.data:
@@ -37,7 +39,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         workers=args.workers,
-        http="h11",  # the implementation --h11-max-incomplete-event-size applies to (httptools is not a dependency)
+        # h11 (the implementation --h11-max-incomplete-event-size applies to; httptools is not a dependency), with
+        # the service's JSON error for a request it cannot read (raw UTF-8 in the URL, a request line too long)
+        http=JsonErrorH11Protocol,
         timeout_keep_alive=args.timeout_keep_alive,
         timeout_graceful_shutdown=args.timeout_graceful_shutdown,
         limit_concurrency=args.limit_concurrency,

@@ -8,7 +8,7 @@ import sys
 from jyuso_kb.check import shacl
 from jyuso_kb.check.located import in_workbook
 from jyuso_kb.check.validation import validate
-from jyuso_kb.cli.common import EXIT_NOT_CONFORMING, EXIT_OK, MUNICIPALITY_HELP, dump, render_check
+from jyuso_kb.cli.common import EXIT_NOT_CONFORMING, EXIT_OK, MUNICIPALITY_HELP, dump, refuse_empty, render_check
 from jyuso_kb.plan.load import load_plan, load_with_locations
 from jyuso_kb.plan.municipalities import choose, load_plans
 
@@ -19,6 +19,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
         plan, indexes = chosen.plan, list(chosen.locations)
     else:
         plan, indexes = load_with_locations(args.paths) if args.paths else (load_plan(), [])
+        if args.paths:
+            refuse_empty(plan, args.paths)
     result = in_workbook(validate(plan), indexes)
     report = result.report
     if args.json:

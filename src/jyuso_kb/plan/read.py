@@ -143,6 +143,8 @@ def _turtle_position(text: str, err: BadSyntax) -> tuple[int, int | None]:
     token where the parser stopped."""
     line = int(getattr(err, "lines", 0)) + 1
     offset = getattr(err, "_i", None)
+    if isinstance(offset, int) and 0 <= offset <= len(text) and line > text.count("\n") + 1:
+        line = text.count("\n", 0, offset) + 1  # at the end of the text rdflib counts lines past the last one
     if not isinstance(offset, int) or not 0 <= offset <= len(text) or text.count("\n", 0, offset) + 1 != line:
         return line, None
     while offset < len(text) and text[offset] in " \t":  # rdflib stops before the blanks ahead of the token

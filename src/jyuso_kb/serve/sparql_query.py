@@ -60,13 +60,13 @@ def check_query(text: str) -> tuple[Any, tuple[str, str, str] | None]:
 
     try:
         parsed = parseQuery(text)
-    except ParseException:
+    except ParseException as err:
         try:
             parseUpdate(text)
         except ParseException:
-            return None, (
+            return None, (  # where the parser stopped: pyparsing's line and column (1-based, in characters)
                 "sparql_syntax",
-                "SPARQL の構文エラーです。",
+                f"SPARQL の構文エラーです(行 {err.lineno}、列 {err.col})。",
                 "SELECT / ASK / CONSTRUCT / DESCRIBE の構文を確認してください。",
             )
         return None, (
