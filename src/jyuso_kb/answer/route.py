@@ -196,6 +196,7 @@ def routed(
     others: dict[str, _Hit] = {}
 
     targets = index.targets
+    follows: list[tuple[Routing, _Hit, int]] = []  # the reasons of routings that follow a recommendation
 
     def accept(routing: Routing, trigger: list[str]) -> bool:
         if (routing.valid_from and as_of < routing.valid_from) or (routing.valid_until and as_of > routing.valid_until):
@@ -214,6 +215,8 @@ def routed(
         if routing.function_label and routing.function_label not in hit.functions:
             hit.functions.append(routing.function_label)
         hit.why.append(_why(index, routing, trigger, consent))
+        if routing.after is not None:
+            follows.append((routing, hit, len(hit.why) - 1))
         if routing.nothing_matched is True or (routing.after is not None and routing.after in fallback):
             hit.fallback = True
             fallback.add(target.iri)
@@ -229,7 +232,6 @@ def routed(
             accept(routing, trigger)
     recommended = set(programs) | set(others)
     nothing = not found
-    need_ids = [index.needs[i].id for i in found]
     done = [False] * len(index.household)
     changed = True
     while changed:
@@ -238,15 +240,10 @@ def routed(
             if done[position] or not _holds(routing, field_count, bool(unserved), consent, ages, recommended, nothing):
                 continue
             done[position] = True
-            if routing.unserved:
-                trigger = [index.needs[i].id for i in unserved]
-            elif routing.after is not None:
-                trigger = triggers.get(routing.after, need_ids)
-            else:
-                trigger = need_ids
-            if accept(routing, trigger):
+            if accept(routing, _triggered_by(index, routing, found, unserved, triggers)):
                 recommended.add(routing.target)
                 changed = True
+    _settle(index, follows, triggers, consent)
 
     answer: dict[str, Any] = {
         "as_of": as_of.isoformat(),
@@ -313,6 +310,44 @@ def _holds(
     if routing.max_age is not None and not any(a <= routing.max_age for a in ages):
         return False
     return routing.after is None or routing.after in recommended
+
+
+def _triggered_by(
+    index: RoutingIndex,
+    routing: Routing,
+    found: dict[str, list[str]],
+    unserved: list[str],
+    triggers: dict[str, list[str]],
+) -> list[str]:
+    """The household's needs (ids) that set off a household routing: the unserved ones (制度の狭間), those that led
+    to the recommendation it follows, or those in a scheme field (the fields the household spans). A condition on
+    ages, consent or nothing matched names no need."""
+    if routing.unserved:
+        return [index.needs[i].id for i in unserved]
+    if routing.after is not None:
+        return list(triggers.get(routing.after, ()))
+    if routing.min_fields is not None:
+        return [index.needs[i].id for i in found if index.needs[i].scheme_fields]
+    return []
+
+
+def _settle(
+    index: RoutingIndex, follows: list[tuple[Routing, _Hit, int]], triggers: dict[str, list[str]], consent: str
+) -> None:
+    """A routing that follows a recommendation was set off by the needs that led to it, which are all known only
+    once every routing has run (a need found later may lead to the same recommendation): each such reason gets
+    them, through chains of follows."""
+    changed = True
+    while changed:
+        changed = False
+        for routing, hit, at in follows:
+            needs = triggers.get(routing.after or "", [])
+            if hit.why[at]["needs"] == needs:
+                continue
+            hit.why[at] = _why(index, routing, list(needs), consent)
+            seen = triggers.setdefault(hit.target.iri, [])
+            seen.extend(n for n in list(needs) if n not in seen)
+            changed = True
 
 
 def _why(index: RoutingIndex, routing: Routing, trigger: list[str], consent: str) -> dict[str, Any]:
