@@ -11,6 +11,7 @@ from datetime import date
 from itertools import combinations
 from typing import Any
 
+from jyuso_kb.answer.reasons import settle, triggered_by, why_of
 from jyuso_kb.errors import InputError
 from jyuso_kb.index.routing import Need, Routing, RoutingIndex, Target
 from jyuso_kb.index.textmatch import Label, is_blank, strip_format
@@ -196,7 +197,8 @@ def routed(
     others: dict[str, _Hit] = {}
 
     targets = index.targets
-    follows: list[tuple[Routing, _Hit, int]] = []  # the reasons of routings that follow a recommendation
+    # The reasons of routings that follow a recommendation: (routing, its target's reasons, position, target).
+    follows: list[tuple[Routing, list[dict[str, Any]], int, str]] = []
 
     def accept(routing: Routing, trigger: list[str]) -> bool:
         if (routing.valid_from and as_of < routing.valid_from) or (routing.valid_until and as_of > routing.valid_until):
@@ -214,9 +216,9 @@ def routed(
             hit.roles.append(routing.role)
         if routing.function_label and routing.function_label not in hit.functions:
             hit.functions.append(routing.function_label)
-        hit.why.append(_why(index, routing, trigger, consent))
+        hit.why.append(why_of(index, routing, trigger, consent))
         if routing.after is not None:
-            follows.append((routing, hit, len(hit.why) - 1))
+            follows.append((routing, hit.why, len(hit.why) - 1, target.iri))
         if routing.nothing_matched is True or (routing.after is not None and routing.after in fallback):
             hit.fallback = True
             fallback.add(target.iri)
@@ -240,10 +242,10 @@ def routed(
             if done[position] or not _holds(routing, field_count, bool(unserved), consent, ages, recommended, nothing):
                 continue
             done[position] = True
-            if accept(routing, _triggered_by(index, routing, found, unserved, triggers)):
+            if accept(routing, triggered_by(index, routing, found, unserved, triggers)):
                 recommended.add(routing.target)
                 changed = True
-    _settle(index, follows, triggers, consent)
+    settle(index, follows, triggers, consent)
 
     answer: dict[str, Any] = {
         "as_of": as_of.isoformat(),
@@ -310,64 +312,6 @@ def _holds(
     if routing.max_age is not None and not any(a <= routing.max_age for a in ages):
         return False
     return routing.after is None or routing.after in recommended
-
-
-def _triggered_by(
-    index: RoutingIndex,
-    routing: Routing,
-    found: dict[str, list[str]],
-    unserved: list[str],
-    triggers: dict[str, list[str]],
-) -> list[str]:
-    """The household's needs (ids) that set off a household routing: the unserved ones (制度の狭間), those that led
-    to the recommendation it follows, or those in a scheme field (the fields the household spans). A condition on
-    ages, consent or nothing matched names no need."""
-    if routing.unserved:
-        return [index.needs[i].id for i in unserved]
-    if routing.after is not None:
-        return list(triggers.get(routing.after, ()))
-    if routing.min_fields is not None:
-        return [index.needs[i].id for i in found if index.needs[i].scheme_fields]
-    return []
-
-
-def _settle(
-    index: RoutingIndex, follows: list[tuple[Routing, _Hit, int]], triggers: dict[str, list[str]], consent: str
-) -> None:
-    """A routing that follows a recommendation was set off by the needs that led to it, which are all known only
-    once every routing has run (a need found later may lead to the same recommendation): each such reason gets
-    them, through chains of follows."""
-    changed = True
-    while changed:
-        changed = False
-        for routing, hit, at in follows:
-            needs = triggers.get(routing.after or "", [])
-            if hit.why[at]["needs"] == needs:
-                continue
-            hit.why[at] = _why(index, routing, list(needs), consent)
-            seen = triggers.setdefault(hit.target.iri, [])
-            seen.extend(n for n in list(needs) if n not in seen)
-            changed = True
-
-
-def _why(index: RoutingIndex, routing: Routing, trigger: list[str], consent: str) -> dict[str, Any]:
-    text = routing.explanation
-    if "{need}" in text:
-        text = text.replace(
-            "{need}", "」「".join(index.needs[index.need_ids[t]].label for t in trigger if t in index.need_ids)
-        )
-    why: dict[str, Any] = {
-        "rule": routing.rule,
-        "needs": trigger,
-        "section": routing.section,
-        "legal_item": list(routing.legal),
-        "text": text,
-    }
-    if routing.condition:
-        why["condition"] = routing.condition
-        if routing.consent is not None and consent == "unknown":
-            why["condition"] = f"{routing.condition}(現在: {index.consent_labels[consent]})"
-    return why
 
 
 def _ordered(hits: dict[str, _Hit]) -> list[_Hit]:
