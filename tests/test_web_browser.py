@@ -152,7 +152,7 @@ def test_api_docs_work_offline(page: tuple[Page, Recorder]) -> None:
 def test_route_household_shows_destinations_with_why(page: tuple[Page, Recorder]) -> None:
     pg, recorder = page
     open_view(pg, "route")
-    expect(pg.locator("#need-checklist fieldset legend")).to_have_count(6)
+    expect(pg.locator("#need-checklist details.need-group > summary")).to_have_count(6)
     expect(pg.locator("#as-of")).to_have_value(re.compile(r"^\d{4}-\d{2}-\d{2}$"))  # today by default
     pg.get_by_role("checkbox", name="親の介護", exact=True).check()
     pg.get_by_role("checkbox", name="ひきこもり", exact=True).check()
@@ -173,6 +173,9 @@ def test_route_household_shows_destinations_with_why(page: tuple[Page, Recorder]
         "as_of": "2025-10-01",
     }
 
+    steps = pg.locator("#route-summary ol > li")
+    expect(steps.nth(0)).to_have_text("まずつなぐ先: 地域包括支援センター運営事業(所管課: 社会福祉課)")
+    expect(steps.nth(2)).to_have_text("開く会議: 重層的支援会議(本人の同意が得られた場合)")
     department = card(pg, "departments", "社会福祉課")
     expect(department).to_have_count(1)
     expect(department.locator(".why li").first).to_contain_text("高齢者福祉相談")
@@ -188,7 +191,9 @@ def test_route_household_shows_destinations_with_why(page: tuple[Page, Recorder]
     expect(card(pg, "meetings", "支援会議")).to_have_count(0)
     for section in ("programs", "departments", "meetings"):
         cards = pg.locator(f"#result-{section} .card")
-        for i in range(cards.count()):
+        for i in range(cards.count()):  # each card's reasons are closed; its summary line opens them
+            expect(cards.nth(i).locator(".why li").first).to_be_hidden()
+            cards.nth(i).locator("details.why > summary").click()
             expect(cards.nth(i).locator(".why li").first).to_be_visible()
     expect(pg.locator("#route-unmatched")).to_contain_text("「ぴよぴよの件」")
     expect(pg.locator("#route-needs")).to_contain_text("親の介護")
@@ -237,7 +242,10 @@ def test_route_planned_and_age(page: tuple[Page, Recorder]) -> None:
     expect(planned).to_have_count(1)
     expect(planned).to_contain_text("実施体制の検討")
     expect(planned).to_contain_text("令和7年度から実施予定")
-    expect(card(pg, "programs", "一般介護予防事業・地域介護予防活動支援事業")).to_have_count(1)
+    prevention = card(pg, "programs", "一般介護予防事業・地域介護予防活動支援事業")
+    expect(prevention).to_have_count(1)
+    expect(prevention.locator(".why .condition")).to_have_text("条件: 65歳以上の世帯員がいる")
+    expect(prevention.locator(".why .meta")).to_have_text(re.compile(r"^計画の節: .* ・ ルール: 年齢\(下限\)"))
     expect(pg.locator("#result-meetings .card")).to_have_count(2)  # consent unknown: both meetings, each conditional
     body = json.loads(recorder.posts("/v1/route")[0].post_data or "{}")
     assert body["members"] == [{"age": 82}, {"age": 45}] and body["consent"] is None

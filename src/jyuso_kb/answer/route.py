@@ -11,6 +11,7 @@ from datetime import date
 from itertools import combinations
 from typing import Any
 
+from jyuso_kb.answer.reasons import settle, triggered_by, why_of
 from jyuso_kb.errors import InputError
 from jyuso_kb.index.routing import Need, Routing, RoutingIndex, Target
 from jyuso_kb.index.textmatch import Label, is_blank, strip_format
@@ -196,6 +197,8 @@ def routed(
     others: dict[str, _Hit] = {}
 
     targets = index.targets
+    # The reasons of routings that follow a recommendation: (routing, its target's reasons, position, target).
+    follows: list[tuple[Routing, list[dict[str, Any]], int, str]] = []
 
     def accept(routing: Routing, trigger: list[str]) -> bool:
         if (routing.valid_from and as_of < routing.valid_from) or (routing.valid_until and as_of > routing.valid_until):
@@ -213,7 +216,9 @@ def routed(
             hit.roles.append(routing.role)
         if routing.function_label and routing.function_label not in hit.functions:
             hit.functions.append(routing.function_label)
-        hit.why.append(_why(index, routing, trigger, consent))
+        hit.why.append(why_of(index, routing, trigger, consent))
+        if routing.after is not None:
+            follows.append((routing, hit.why, len(hit.why) - 1, target.iri))
         if routing.nothing_matched is True or (routing.after is not None and routing.after in fallback):
             hit.fallback = True
             fallback.add(target.iri)
@@ -229,7 +234,6 @@ def routed(
             accept(routing, trigger)
     recommended = set(programs) | set(others)
     nothing = not found
-    need_ids = [index.needs[i].id for i in found]
     done = [False] * len(index.household)
     changed = True
     while changed:
@@ -238,15 +242,10 @@ def routed(
             if done[position] or not _holds(routing, field_count, bool(unserved), consent, ages, recommended, nothing):
                 continue
             done[position] = True
-            if routing.unserved:
-                trigger = [index.needs[i].id for i in unserved]
-            elif routing.after is not None:
-                trigger = triggers.get(routing.after, need_ids)
-            else:
-                trigger = need_ids
-            if accept(routing, trigger):
+            if accept(routing, triggered_by(index, routing, found, unserved, triggers)):
                 recommended.add(routing.target)
                 changed = True
+    settle(index, follows, triggers, consent)
 
     answer: dict[str, Any] = {
         "as_of": as_of.isoformat(),
@@ -313,26 +312,6 @@ def _holds(
     if routing.max_age is not None and not any(a <= routing.max_age for a in ages):
         return False
     return routing.after is None or routing.after in recommended
-
-
-def _why(index: RoutingIndex, routing: Routing, trigger: list[str], consent: str) -> dict[str, Any]:
-    text = routing.explanation
-    if "{need}" in text:
-        text = text.replace(
-            "{need}", "」「".join(index.needs[index.need_ids[t]].label for t in trigger if t in index.need_ids)
-        )
-    why: dict[str, Any] = {
-        "rule": routing.rule,
-        "needs": trigger,
-        "section": routing.section,
-        "legal_item": list(routing.legal),
-        "text": text,
-    }
-    if routing.condition:
-        why["condition"] = routing.condition
-        if routing.consent is not None and consent == "unknown":
-            why["condition"] = f"{routing.condition}(現在: {index.consent_labels[consent]})"
-    return why
 
 
 def _ordered(hits: dict[str, _Hit]) -> list[_Hit]:

@@ -53,6 +53,11 @@ function groupOf(need) {
   return "any";
 }
 
+/** Text folded for finding: full-width letters and digits made plain (NFKC), katakana read as hiragana. */
+function foldKana(text) {
+  return text.normalize("NFKC").toLowerCase().replace(/[\u30a1-\u30f6]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0x60));
+}
+
 function parseAges(text) {
   const parts = text
     .split(/[,、，\s]+/)
@@ -90,9 +95,9 @@ export async function consultView(root, ctx) {
   const groupSets = GROUPS.filter(([key]) => groups.get(key).length).map(([key, title]) => {
     const items = groups.get(key).sort((a, b) => a.label.localeCompare(b.label, "ja"));
     return h(
-      "fieldset",
-      { class: `need-group group-${key === "multi" || key === "any" ? key : FIELD_ORDER.indexOf(key)}` },
-      h("legend", {}, `${title}(${items.length})`),
+      "details",
+      { class: `need-group group-${key === "multi" || key === "any" ? key : FIELD_ORDER.indexOf(key)}`, open: true },
+      h("summary", { class: "need-group-title" }, `${title}(${items.length})`),
       h(
         "ul",
         { class: "need-list" },
@@ -114,7 +119,7 @@ export async function consultView(root, ctx) {
           const specific = (need.fields || []).filter((f) => FIELD_ORDER.includes(f));
           return h(
             "li",
-            {},
+            { "data-words": foldKana([need.label, ...(need.alt_labels || [])].join("\n")) },
             h(
               "label",
               { for: id },
@@ -126,6 +131,33 @@ export async function consultView(root, ctx) {
         }),
       ),
     );
+  });
+
+  // Finding a need: the filter keeps the items whose label or other wordings (the thesaurus's) contain the typed
+  // text, katakana read as hiragana; the groups with none are hidden and the others opened.
+  const filterCount = h("span", { class: "help", id: "need-filter-count", "aria-live": "polite" });
+  const filterInput = h("input", {
+    type: "search",
+    id: "need-filter",
+    autocomplete: "off",
+    maxlength: 50,
+    "aria-describedby": "need-filter-count",
+    oninput: (event) => {
+      const typed = foldKana(event.target.value.trim());
+      let shown = 0;
+      for (const group of groupSets) {
+        let inGroup = 0;
+        for (const item of group.querySelectorAll("li")) {
+          const match = !typed || item.dataset.words.includes(typed);
+          item.hidden = !match;
+          if (match) inGroup += 1;
+        }
+        group.hidden = inGroup === 0;
+        if (typed && inGroup) group.open = true;
+        shown += inGroup;
+      }
+      filterCount.textContent = typed ? `${shown}件が当てはまります。` : "";
+    },
   });
 
   // Free text with thesaurus suggestions.
@@ -247,6 +279,13 @@ export async function consultView(root, ctx) {
       "fieldset",
       { id: "need-checklist" },
       h("legend", {}, "困りごと(分野ごと。当てはまるものをすべて選ぶ)"),
+      h(
+        "div",
+        { class: "field need-filter" },
+        h("label", { for: "need-filter" }, "一覧を絞り込む(言葉の一部)"),
+        filterInput,
+        filterCount,
+      ),
       h("div", { class: "need-groups" }, groupSets),
     ),
     h(
@@ -504,6 +543,39 @@ function offers(result, input, onSuggest) {
   );
 }
 
+/** The result in three lines, read before the cards: the first programme of the answer (the answer lists them in
+ * the plan's order, the entry programmes first) with its 所管課, who else, and the meetings with their conditions. */
+function routeSummary(result) {
+  const programs = result.programs || [];
+  const first = programs[0];
+  const owners = first ? (first.departments || []).map((d) => d.label) : [];
+  const firstText = first ? `${first.label}${owners.length ? `(所管課: ${joinJa(owners)})` : ""}` : "";
+  const others = [
+    ...programs.slice(1).map((p) => p.label),
+    ...(result.departments || []).filter((d) => !owners.includes(d.label)).map((d) => d.label),
+    ...(result.bodies || []).map((b) => b.label),
+  ];
+  if (!first && others.length) others.shift();
+  const startText = firstText || ((result.departments || [])[0] || {}).label || "";
+  const meetings = (result.meetings || []).map((m) => {
+    const conditions = [...new Set((m.why || []).map((w) => w.condition).filter(Boolean))];
+    return conditions.length ? `${m.label}(${joinJa(conditions)})` : m.label;
+  });
+  const step = (title, text) => h("li", {}, h("strong", {}, `${title}: `), text);
+  return h(
+    "section",
+    { class: "panel route-summary", id: "route-summary", "aria-labelledby": "route-summary-title" },
+    h("h3", { id: "route-summary-title" }, "まとめ(この順につなぐ)"),
+    h(
+      "ol",
+      {},
+      step("まずつなぐ先", startText || "なし"),
+      step("あわせてつなぐ先", others.length ? joinJa(others) : "なし"),
+      step("開く会議", meetings.length ? joinJa(meetings) : "なし"),
+    ),
+  );
+}
+
 function renderResult(target, result, onSuggest) {
   clear(target);
   const fy = result.fiscal_year;
@@ -542,6 +614,7 @@ function renderResult(target, result, onSuggest) {
           "どんな相談も受け止める窓口とその担当課を示します(理由は各カードにあります)。",
         )
       : null,
+    routeSummary(result),
     h(
       "div",
       { class: "panel", id: "route-needs" },

@@ -51,12 +51,13 @@ export function whyItem(why) {
   );
 }
 
+/** The reasons of one card, closed until asked for (the summary line is a keyboard stop that opens them). */
 export function whyBlock(whys) {
   if (!whys || !whys.length) return null;
   return h(
-    "div",
+    "details",
     { class: "why" },
-    h("p", { class: "why-title" }, h("strong", {}, "なぜここにつなぐのか")),
+    h("summary", { class: "why-title" }, h("strong", {}, `なぜここにつなぐのか(理由${whys.length}件)`)),
     h("ul", {}, whys.map(whyItem)),
   );
 }
