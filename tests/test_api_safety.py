@@ -1080,6 +1080,7 @@ BAD_REQUESTS: dict[tuple[str, str], tuple[dict[str, Any], int]] = {
     ("GET", "/v1/context.jsonld"): (LONG_QS, 414),
     ("GET", "/context.jsonld"): (LONG_QS, 414),
     ("GET", "/v1/workbook/template"): ({"params": {"code": "162044", "name": "魚津市"}}, 422),  # a wrong check digit
+    ("GET", "/v1/workbook"): (LONG_QS, 414),
     ("GET", "/v1/catalog"): ({"params": {"format": "xml"}}, 422),
     ("GET", "/v1/export/{standard}"): ({"path": "no-such-standard"}, 404),
     ("GET", "/v1/dcat"): ({"params": {"format": "xml"}}, 422),

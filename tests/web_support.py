@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from playwright.sync_api import Browser, ConsoleMessage, Page, Request, Response
@@ -118,12 +119,24 @@ def stored(page: Page) -> dict[str, str]:
     return dict(local)
 
 
+DESKTOP = (1280, 900)
+PHONE = (390, 844)  # a small phone held upright
+
+
 @contextlib.contextmanager
-def recorded_page(browser: Browser, base_url: str) -> Iterator[tuple[Page, Recorder]]:
-    """A fresh browser context (nothing stored) on the server; on leaving, no request left the server, no URL held
+def recorded_page(
+    browser: Browser, base_url: str, viewport: tuple[int, int] = DESKTOP, **options: Any
+) -> Iterator[tuple[Page, Recorder]]:
+    """A fresh browser context (nothing stored) on the server, ``viewport`` (width, height) CSS pixels wide and high
+    (``options`` go to the context, e.g. ``accept_downloads``); on leaving, no request left the server, no URL held
     anything but a municipality code, no script failed and nothing but the chosen municipality's code was stored."""
+    width, height = viewport
     context = browser.new_context(
-        locale="ja-JP", viewport={"width": 1280, "height": 900}, service_workers="block", base_url=base_url
+        locale="ja-JP",
+        viewport={"width": width, "height": height},
+        service_workers="block",
+        base_url=base_url,
+        **options,
     )
     context.set_default_timeout(TIMEOUT_MS)
     recorder = Recorder(base_url)

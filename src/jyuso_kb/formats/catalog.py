@@ -1,16 +1,18 @@
 """The programme catalog (`jyuso-kb programs --json`), read from a plan graph.
 
 Keys are a public contract shared with the API: id, label, legal_basis, pillar, target_group, activities,
-implementation, operators, departments, new, source (plus iri, label_en, component, fields for tools).
+implementation, operators, departments, new, source (plus iri, label_en, component, fields, description, needs and
+schedule for tools and the programme's page).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from rdflib import RDF, Graph
+from rdflib import RDF, SKOS, Graph, Literal
 from rdflib.term import Node
 
+from jyuso_kb.formats.views import schedule_years
 from jyuso_kb.namespaces import JY
 from jyuso_kb.plan.terms import label, label_or_unknown, local_id, ordered, unknown_text, unstated
 
@@ -36,6 +38,36 @@ def _citation_key(graph: Graph, provision: Node) -> str:
     return str(graph.value(provision, JY.citation) or provision)
 
 
+def _description(graph: Graph, node: Node) -> str | None:
+    """The programme's description in Japanese (``jy:description``), or None when the plan gives none."""
+    texts = sorted(str(v) for v in graph.objects(node, JY.description) if isinstance(v, Literal) and v.language == "ja")
+    return texts[0] if texts else None
+
+
+def _needs(graph: Graph, node: Node) -> list[dict[str, str | None]]:
+    """The needs the programme serves (``jy:servesNeed``), each by its preferred label."""
+    return [
+        {"id": local_id(n), "label": label(graph, n, prop=SKOS.prefLabel) or label(graph, n)}
+        for n in ordered(graph, graph.objects(node, JY.servesNeed))
+    ]
+
+
+def _schedule(graph: Graph, node: Node, component: Node | None) -> list[dict[str, Any]]:
+    """The schedule rows of the programme and of its component, in the plan's order: each row's id, label, whether
+    it is the programme's own row (else its component's), and its statuses by fiscal year."""
+    subjects = {node} if component is None else {node, component}
+    rows = ordered(graph, (r for s in subjects for r in graph.subjects(JY.scheduleSubject, s)))
+    return [
+        {
+            "id": local_id(r),
+            "label": label(graph, r),
+            "own": (r, JY.scheduleSubject, node) in graph,
+            "years": schedule_years(graph, r),
+        }
+        for r in rows
+    ]
+
+
 def program(graph: Graph, node: Node) -> dict[str, Any]:
     component = graph.value(node, JY.component)
     pillar = graph.value(component, JY.pillar) if component is not None else None
@@ -57,6 +89,9 @@ def program(graph: Graph, node: Node) -> dict[str, Any]:
         "fields": [label(graph, f) for f in ordered(graph, graph.objects(node, JY.field))],
         "new": bool(graph.value(node, JY.isNew) is not None and graph.value(node, JY.isNew).toPython()),  # type: ignore[union-attr]
         "source": _section(graph, node),
+        "description": _description(graph, node),
+        "needs": _needs(graph, node),
+        "schedule": _schedule(graph, node, component),
     }
 
 

@@ -134,18 +134,23 @@ def matrix(graph: Graph) -> dict[str, Any]:
     }
 
 
+def schedule_years(graph: Graph, row: Node) -> dict[str, list[str]]:
+    """A schedule row's statuses by fiscal year ("2025" → ["本格実施"]), in year order; years it has no entry for
+    are left out."""
+    entries = {}
+    for entry in graph.objects(row, JY.entry):
+        value = graph.value(entry, JY.fiscalYear)
+        if isinstance(value, Literal):
+            entries[str(int(value))] = [label(graph, s) for s in ordered(graph, graph.objects(entry, JY.status))]
+    return dict(sorted(entries.items()))
+
+
 def schedule(graph: Graph) -> dict[str, Any]:
     rows = []
     years: set[int] = set()
     for row in ordered(graph, graph.subjects(RDF.type, JY.ScheduleRow)):
-        entries = {}
-        for entry in graph.objects(row, JY.entry):
-            value = graph.value(entry, JY.fiscalYear)
-            if not isinstance(value, Literal):
-                continue
-            year = int(value)
-            years.add(year)
-            entries[str(year)] = [label(graph, s) for s in ordered(graph, graph.objects(entry, JY.status))]
+        entries = schedule_years(graph, row)
+        years.update(int(y) for y in entries)
         rows.append(
             {
                 "id": local_id(row),
@@ -154,7 +159,7 @@ def schedule(graph: Graph) -> dict[str, Any]:
                     {"id": local_id(s), "label": label(graph, s)}
                     for s in ordered(graph, graph.objects(row, JY.scheduleSubject))
                 ],
-                "years": dict(sorted(entries.items())),
+                "years": entries,
                 "main_activities": _literals(graph, row, JY.mainActivity),
             }
         )

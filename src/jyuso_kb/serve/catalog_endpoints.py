@@ -1,5 +1,5 @@
-"""Catalog endpoints: health, needs, programmes, departments, meetings, matrix, schedule, legal items, catalog, and
-the blank workbook (template) for any municipality."""
+"""Catalog endpoints: health, needs, programmes, departments, meetings, matrix, schedule, legal items, catalog, the
+active plan as a workbook, and the blank workbook (template) for any municipality."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DCAT_TYPES = {"text/turtle": "ttl", "application/ld+json": "jsonld"}
 HOST = re.compile(r"[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?|\[[0-9A-Fa-f:.]{2,45}\](:[0-9]{1,5})?")
 TEMPLATE_WAITING = 4  # blank workbooks being built or waiting for the one builder thread; more get 503 busy
+WORKBOOK_WAITING = 4  # plan workbooks being built or waiting for their thread; more get 503 busy
 
 
 @lru_cache(maxsize=32)
@@ -44,6 +45,7 @@ def service_base(request: Request) -> str | None:
 
 def add_routes(app: FastAPI) -> None:
     template_slots = asyncio.Semaphore(TEMPLATE_WAITING)
+    workbook_slots = asyncio.Semaphore(WORKBOOK_WAITING)
 
     @app.get("/health", tags=["service"])
     async def health(request: Request) -> JSONResponse:
@@ -238,3 +240,33 @@ def add_routes(app: FastAPI) -> None:
         return Response(
             body, media_type=XLSX, headers={"content-disposition": 'attachment; filename="workbook-template.xlsx"'}
         )
+
+    @app.get(
+        "/v1/workbook",
+        tags=["workbook"],
+        response_class=Response,
+        responses={
+            200: {
+                "content": {XLSX: {}},
+                "description": "現在の計画のワークブック(jyuso-kb workbook export と同じ .xlsx)",
+            },
+            503: {"model": ErrorResponse, "description": "ワークブックの作成が混み合っている(Retry-After 秒後に再度)"},
+        },
+    )
+    async def workbook(request: Request) -> Response:
+        snap = snapshot_of(request)
+        body = snap.__dict__.get("workbook")  # built once per snapshot (a cached property)
+        if body is None:
+            if workbook_slots.locked():
+                return error(
+                    503,
+                    "busy",
+                    "ワークブックの作成が混み合っています。",
+                    "",
+                    "数秒後に再度お試しください。",
+                    {"retry-after": "5"},
+                )
+            async with workbook_slots:
+                body = await run_in(request.app.state.executors.workbook, lambda: snap.workbook)
+        name = f"plan-{snap.municipality.code}-{snap.revision}.xlsx"
+        return Response(body, media_type=XLSX, headers={"content-disposition": f'attachment; filename="{name}"'})

@@ -5,6 +5,7 @@ load → reason → index → views/exports; each request reads the snapshot ref
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from email.utils import format_datetime, formatdate
@@ -15,6 +16,7 @@ from rdflib import Graph
 
 from jyuso_kb.formats import catalog, export, standards, views
 from jyuso_kb.formats.sections import rule_summaries
+from jyuso_kb.formats.workbook import export_tables, write_xlsx
 from jyuso_kb.index import routing as routing_index
 from jyuso_kb.index.routing import RoutingIndex
 from jyuso_kb.plan.municipalities import Municipality, municipality_of, plan_summary
@@ -74,6 +76,14 @@ class Snapshot:
     def with_history(self) -> Graph:
         """The merged graph with the revision history's dates, which the exports read (built when first asked)."""
         return self.merged + self.provenance
+
+    @cached_property
+    def workbook(self) -> bytes:
+        """The plan as a workbook (.xlsx, the sheets of ``jyuso-kb workbook export``; it imports as this plan again),
+        built when first asked (about 2 s, in the workbook thread) and kept with the snapshot."""
+        buffer = io.BytesIO()
+        write_xlsx(export_tables(self.plan.data, self.merged), buffer)
+        return buffer.getvalue()
 
     @cached_property
     def minted(self) -> Graph:

@@ -10,6 +10,7 @@ export class ApiError extends Error {
     this.code = error.code || "";
     this.where = error.where || "";
     this.hint = error.hint || "";
+    this.report = null; // the validation report of a plan refused for not conforming (POST /v1/revisions → 422)
   }
 }
 
@@ -40,11 +41,12 @@ export function templateUrl() {
   return `/v1/workbook/template?${new URLSearchParams({ code: current.code, name: current.name })}`;
 }
 
-async function request(path, { method = "GET", body, type } = {}) {
+async function request(path, { method = "GET", body, type, token } = {}) {
   const url = scoped(path);
   const asked = url === path ? "" : current.code;
   const headers = { accept: "application/json" };
   if (type) headers["content-type"] = type;
+  if (token) headers.authorization = `Bearer ${token}`; // a policy token as typed in: sent, never kept
   let response;
   try {
     response = await fetch(url, { method, headers, body, cache: "no-store", credentials: "same-origin" });
@@ -63,7 +65,9 @@ async function request(path, { method = "GET", body, type } = {}) {
   }
   if (!response.ok) {
     const error = (data && data.error) || { code: `http_${response.status}`, message: "要求を処理できませんでした。" };
-    throw new ApiError(response.status, error);
+    const refused = new ApiError(response.status, error);
+    refused.report = (data && data.report) || null;
+    throw refused;
   }
   // An answer is shown under the municipality's name: it must come from that municipality's plan.
   if (asked && response.headers.get("x-municipality-code") !== asked) {
@@ -79,7 +83,17 @@ async function request(path, { method = "GET", body, type } = {}) {
 export const getJson = (path) => request(path);
 export const postJson = (path, value) =>
   request(path, { method: "POST", body: JSON.stringify(value), type: "application/json" });
-export const postFile = (path, file, type) => request(path, { method: "POST", body: file, type });
+export const postFile = (path, file, type, token) => request(path, { method: "POST", body: file, type, token });
+
+/** The active plan of the chosen municipality as a workbook (.xlsx). */
+export function workbookUrl() {
+  return scoped("/v1/workbook");
+}
+
+/** Forgets every catalog answer kept (a revision was published from this page). */
+export function forgetCatalog() {
+  memo.clear();
+}
 
 // Catalog data does not change while the page is open (a new plan revision needs a reload anyway); it is kept per
 // municipality (the key is the scoped path).

@@ -115,6 +115,25 @@ function structuredData(exported, iri) {
   return h("script", { type: "application/ld+json", id: "program-jsonld", text });
 }
 
+// The programme's schedule by fiscal year of the plan: for each year, what the schedule rows of the programme and of
+// its component say (the API's "schedule" of the programme); a year no row speaks of says so instead of "—".
+function programSchedule(p, schedule) {
+  const rows = p.schedule || [];
+  if (!rows.length) return [h("h2", {}, "年度ごとの予定"), h("p", { id: "program-schedule" }, "スケジュールに記載はありません。")];
+  const years = schedule.fiscal_years.length ? schedule.fiscal_years : [...new Set(rows.flatMap((r) => Object.keys(r.years || {})))];
+  const byYear = facts(
+    years.map((y) => {
+      const said = rows.filter((r) => ((r.years || {})[y] || []).length);
+      return [
+        `${reiwa(Number(y))}(${y}年度)`,
+        said.length ? list(said, (r) => `${r.label}: ${r.years[y].join("・")}`) : "予定の記載はありません",
+      ];
+    }),
+  );
+  byYear.id = "program-schedule";
+  return [h("h2", {}, "年度ごとの予定"), h("p", { class: "help" }, `構成事業「${p.component}」の予定${cite(schedule.source)}。`), byYear];
+}
+
 export async function programView(root, ctx, id) {
   const [p, schedule, exported] = await Promise.all([
     getJson(`/v1/programs/${enc(id)}`),
@@ -122,15 +141,16 @@ export async function programView(root, ctx, id) {
     catalog("/v1/export/schema-org").catch(() => null), // the page shows the programme without it
   ]);
   if (ctx.stale()) return;
-  const rows = schedule.rows.filter((r) => (r.subjects || []).some((s) => s.id === p.id));
   add(root, 
     crumbs(["#/programs", "事業一覧"], [null, p.label]),
     h("h1", { tabindex: "-1", id: "program-title" }, p.label, p.new ? [" ", badge("新規", "ok")] : null),
     facts([
+      ["説明", p.description],
+      ["対象者", p.target_group],
+      ["対応するニーズ", joinJa((p.needs || []).map((n) => n.label))],
       ["根拠法令", legal(p.legal_basis)],
       ["柱", p.pillar],
       ["構成事業", p.component],
-      ["対象者", p.target_group],
       ["主な活動", (p.activities || []).length ? list(p.activities) : null],
       ["実施方法", p.implementation],
       ["実施主体", joinJa((p.operators || []).map((o) => o.label))],
@@ -140,23 +160,7 @@ export async function programView(root, ctx, id) {
       ["計画の節", p.source],
       ["英語名", p.label_en],
     ]),
-    rows.length
-      ? [
-          h("h2", {}, "スケジュール"),
-          h(
-            "ul",
-            {},
-            rows.map((r) =>
-              h(
-                "li",
-                {},
-                `${r.label}: `,
-                joinJa(schedule.fiscal_years.map((y) => `${reiwa(y)} ${joinJa((r.years || {})[y] || []) || "—"}`)),
-              ),
-            ),
-          ),
-        ]
-      : null,
+    programSchedule(p, schedule),
     structuredData(exported, p.iri),
   );
 }

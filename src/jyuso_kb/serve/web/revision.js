@@ -1,9 +1,10 @@
 // 計画の改定: a revised plan file is sent to POST /v1/validate; the page shows the Japanese validation report and
-// what differs from the active plan. Validation only: nothing is published or stored.
+// what differs from the active plan. Validation stores nothing. Policy staff may publish the file (POST
+// /v1/revisions) with their token, typed into a password field for that one request and never kept by the page.
+// The active plan and a blank one can be downloaded as workbooks (.xlsx).
 
-import { currentMunicipality, postFile, templateUrl } from "./api.js";
+import { ApiError, currentMunicipality, forgetCatalog, postFile, templateUrl, workbookUrl } from "./api.js";
 import { add, badge, clear, h, joinJa, link } from "./dom.js";
-import { showError } from "./consult.js";
 
 const TYPES = {
   ttl: "text/turtle",
@@ -27,6 +28,29 @@ export function forgetReport() {
   Object.assign(last, { name: "", report: null, municipality: null });
 }
 
+/** Where an upload's error is, in the user's terms: the API's "body:2:22" (line 2, column 22 of what was sent) is
+ * line 2 of the file chosen. */
+function place(where, name) {
+  const at = /^body:(\d+)(?::\d+)?$/.exec(where || "");
+  if (at) return `${name} の ${at[1]} 行目`;
+  if (where === "body") return name;
+  return where;
+}
+
+function showUploadError(target, error, name) {
+  clear(target);
+  const e = error instanceof ApiError ? error : new ApiError(0, { message: String(error && error.message) });
+  add(target, 
+    h(
+      "div",
+      { class: "box bad", role: "alert", id: "revision-failure" },
+      h("p", {}, h("strong", {}, e.message)),
+      e.where ? h("p", { class: "small", id: "revision-failure-place" }, `場所: ${place(e.where, name)}`) : null,
+      e.hint ? h("p", { class: "small" }, `対処: ${e.hint}`) : null,
+    ),
+  );
+}
+
 export async function revisionView(root, ctx) {
   const town = currentMunicipality();
   const fileInput = h("input", {
@@ -37,8 +61,17 @@ export async function revisionView(root, ctx) {
     required: true,
     "aria-describedby": "revision-help",
   });
+  const tokenInput = h("input", {
+    type: "password",
+    id: "revision-token",
+    name: "token",
+    autocomplete: "off",
+    spellcheck: "false",
+    "aria-describedby": "revision-token-help",
+  });
   const results = h("section", { class: "results", id: "revision-results", "aria-labelledby": "revision-results-title" });
   const formError = h("p", { class: "error-text", id: "revision-error", role: "alert" });
+  const publishError = h("p", { class: "error-text", id: "revision-publish-error", role: "alert" });
   const form = h(
     "form",
     { class: "panel", id: "revision-form", novalidate: true },
@@ -56,47 +89,132 @@ export async function revisionView(root, ctx) {
     formError,
     h("div", { class: "actions" }, h("button", { type: "submit", class: "primary", id: "revision-submit" }, "検証する")),
   );
-  let busy = false;
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
+  const publishForm = h(
+    "form",
+    { class: "panel", id: "revision-publish-form", novalidate: true, "aria-labelledby": "revision-publish-title" },
+    h("h2", { id: "revision-publish-title" }, "改定を公開する(政策担当者)"),
+    h(
+      "p",
+      {},
+      `上で選んだファイルを検証し、要件を満たしていれば新しい版として保存し、すぐに${town.name}の現在の計画にします。`,
+    ),
+    h(
+      "div",
+      { class: "field" },
+      h("label", { for: "revision-token" }, "政策担当者のトークン"),
+      tokenInput,
+      h(
+        "span",
+        { class: "help", id: "revision-token-help" },
+        "公開のたびに入力してください。トークンはこのページにもブラウザにも保存されず、送信後に入力欄から消えます。",
+      ),
+    ),
+    publishError,
+    h("div", { class: "actions" }, h("button", { type: "submit", id: "revision-publish" }, "公開する")),
+  );
+
+  // A new file, or a new upload, clears what the previous one showed, whether or not the new one is sent.
+  const reset = () => {
     formError.textContent = "";
+    publishError.textContent = "";
+    clear(results);
+    forgetReport();
+  };
+  fileInput.addEventListener("change", reset);
+
+  // The chosen file and its media type, or null with the reason shown under ``shown``.
+  const chosen = (shown) => {
     const file = fileInput.files && fileInput.files[0];
     if (!file) {
-      formError.textContent = "ファイルを選んでください。";
+      shown.textContent = "ファイルを選んでください。";
       fileInput.focus();
-      return;
+      return null;
     }
     const ext = (file.name.split(".").pop() || "").toLowerCase();
     if (NOT_ACCEPTED.includes(ext)) {
-      formError.textContent = `${file.name}: この形式は受け付けません。Excel は .xlsx で保存し、CSV はフォルダごと zip にまとめてください。`;
-      return;
+      shown.textContent = `${file.name}: この形式は受け付けません。Excel は .xlsx で保存し、CSV はフォルダごと zip にまとめてください。`;
+      return null;
     }
-    const type = TYPES[ext];
-    if (!type) {
-      formError.textContent = `${file.name}: この形式は受け付けません。.xlsx、.zip、.ttl、.jsonld のどれかを選んでください。`;
-      return;
+    if (!TYPES[ext]) {
+      shown.textContent = `${file.name}: この形式は受け付けません。.xlsx、.zip、.ttl、.jsonld のどれかを選んでください。`;
+      return null;
     }
-    if (busy) return;
+    return { file, type: TYPES[ext] };
+  };
+
+  let busy = false;
+  const send = async (what, { working, done, failed }) => {
     busy = true;
     results.setAttribute("aria-busy", "true");
-    add(clear(results), h("p", {}, "検証しています(数秒かかります)…"));
-    ctx.announce("検証しています…");
+    add(clear(results), h("p", {}, working));
+    ctx.announce(working);
     try {
-      const report = await postFile("/v1/validate", file, type);
+      const answer = await what();
       if (currentMunicipality() !== town) return; // another municipality was chosen meanwhile
-      Object.assign(last, { report, name: file.name, municipality: town });
-      render(results, last.report, last.name, town);
-      ctx.announce(last.report.conforms ? "検証の結果: 問題はありません。" : "検証の結果: 直すべき点があります。");
+      done(answer);
       results.querySelector("h2").focus();
     } catch (error) {
       if (currentMunicipality() !== town) return;
-      showError(results, error);
-      ctx.announce("検証できませんでした。");
+      failed(error);
     } finally {
       busy = false;
       results.removeAttribute("aria-busy");
     }
+  };
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (busy) return;
+    reset();
+    const upload = chosen(formError);
+    if (!upload) return;
+    const { file, type } = upload;
+    await send(() => postFile("/v1/validate", file, type), {
+      working: "検証しています(数秒かかります)…",
+      done: (report) => {
+        Object.assign(last, { report, name: file.name, municipality: town });
+        render(results, report, file.name, town);
+        ctx.announce(report.conforms ? "検証の結果: 問題はありません。" : "検証の結果: 直すべき点があります。");
+      },
+      failed: (error) => {
+        showUploadError(results, error, file.name);
+        ctx.announce("検証できませんでした。");
+      },
+    });
   });
+
+  publishForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (busy) return;
+    reset();
+    const token = tokenInput.value.trim();
+    tokenInput.value = ""; // used for this one request only
+    const upload = chosen(publishError);
+    if (!upload) return;
+    if (!token) {
+      publishError.textContent = "政策担当者のトークンを入力してください。";
+      tokenInput.focus();
+      return;
+    }
+    const { file, type } = upload;
+    await send(() => postFile("/v1/revisions", file, type, token), {
+      working: "検証して公開しています(十数秒かかることがあります)…",
+      done: (answer) => {
+        forgetCatalog(); // the other pages read the new revision
+        published(results, answer, file.name, town);
+        ctx.announce("公開しました。");
+      },
+      failed: (error) => {
+        if (error instanceof ApiError && error.report) {
+          render(results, error.report, file.name, town, "公開できませんでした: この改定案は計画の要件を満たしていません。");
+        } else {
+          showUploadError(results, error, file.name);
+        }
+        ctx.announce("公開できませんでした。");
+      },
+    });
+  });
+
   add(root, 
     h("h1", { tabindex: "-1" }, "計画の改定"),
     h(
@@ -116,18 +234,48 @@ export async function revisionView(root, ctx) {
         "計画を表として書き出す(jyuso-kb workbook export)と、事業・課・マトリクス・会議・スケジュールなどのシートができます。編集した .xlsx、または CSV のフォルダを zip にしたものを選ぶと、違反ごとに「シート・行・列」を示します。",
       ),
       h(
-        "p",
-        {},
-        link(templateUrl(), `${town.name}の空のワークブック(ひな形 .xlsx)をダウンロード`, {
-          id: "workbook-template",
-          download: "",
-        }),
-        h("span", { class: "help" }, "説明シートと選択肢付きの空の表です。新しく計画を書き起こすときに使います。"),
+        "ul",
+        { class: "downloads", id: "revision-downloads" },
+        h(
+          "li",
+          {},
+          link(workbookUrl(), `${town.name}の現在の計画をワークブック(.xlsx)でダウンロード`, {
+            id: "workbook-current",
+            class: "button-link",
+            download: "",
+          }),
+          h("span", { class: "help" }, "いまの計画の全シートです。編集して改定案にするときに使います。"),
+        ),
+        h(
+          "li",
+          {},
+          link(templateUrl(), `${town.name}の空のワークブック(ひな形 .xlsx)をダウンロード`, {
+            id: "workbook-template",
+            class: "button-link",
+            download: "",
+          }),
+          h("span", { class: "help" }, "説明シートと選択肢付きの空の表です。新しく計画を書き起こすときに使います。"),
+        ),
       ),
     ),
     results,
+    publishForm,
   );
   if (last.report && last.municipality === town) render(results, last.report, last.name, town);
+}
+
+function published(target, answer, name, town) {
+  clear(target);
+  const revision = answer.revision || {};
+  add(target, 
+    h("h2", { id: "revision-results-title", tabindex: "-1" }, `公開しました: ${name}`),
+    h(
+      "div",
+      { class: "box ok", id: "revision-verdict" },
+      h("strong", {}, `版 ${revision.id || answer.active} を公開し、${town.name}の現在の計画にしました。`),
+    ),
+    diffBlock(answer.diff, town, "公開前の計画との違い"),
+  );
 }
 
 function findingsTable(findings) {
@@ -163,14 +311,14 @@ function itemName(item) {
   return `${item.label || item.id}${item.type ? `(${item.type})` : ""}`;
 }
 
-function diffBlock(diff, town) {
+function diffBlock(diff, town, title = `${town.name}の現在の計画との違い`) {
   if (!diff) return null;
   const s = diff.summary || { added: 0, removed: 0, changed: 0 };
   const affected = diff.affected || null;
   return h(
     "section",
     { id: "revision-diff", "aria-labelledby": "revision-diff-title" },
-    h("h3", { id: "revision-diff-title" }, `${town.name}の現在の計画との違い`),
+    h("h3", { id: "revision-diff-title" }, title),
     h("p", { id: "diff-summary" }, badge(`追加 ${s.added}件`, "ok"), badge(`削除 ${s.removed}件`, "bad"), badge(`変更 ${s.changed}件`, "warn")),
     (diff.added || []).length ? [h("h4", {}, "追加されたもの"), h("ul", {}, diff.added.map((i) => h("li", {}, itemName(i))))] : null,
     (diff.removed || []).length
@@ -216,13 +364,14 @@ function diffBlock(diff, town) {
   );
 }
 
-function render(target, report, name, town) {
+function render(target, report, name, town, refused = "") {
   clear(target);
   const findings = report.findings || [];
   const checks = report.checks || [];
   const count = (sev) => findings.filter((f) => f.severity === sev).length;
   add(target, 
     h("h2", { id: "revision-results-title", tabindex: "-1" }, `検証結果: ${name}`),
+    refused ? h("div", { class: "box bad", role: "alert", id: "revision-failure" }, h("strong", {}, refused)) : null,
     report.conforms
       ? h("div", { class: "box ok", id: "revision-verdict" }, h("strong", {}, "この改定案は計画の要件を満たしています。"))
       : h(
