@@ -231,7 +231,7 @@ def test_route_planned_and_age(page: tuple[Page, Recorder]) -> None:
     pg.get_by_role("checkbox", name="ひきこもり", exact=True).check()
     pg.get_by_role("checkbox", name="経済的困窮", exact=True).check()
     for n, age in enumerate(("82", "45"), 1):
-        pg.get_by_role("button", name="世帯員を追加").click()
+        pg.get_by_role("button", name="世帯員を加える").click()
         pg.get_by_label(f"世帯員{n}の年齢").fill(age)
     pg.get_by_label("基準日").fill("2024-10-01")
     pg.get_by_role("button", name="振り分ける").click()

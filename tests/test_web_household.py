@@ -60,7 +60,7 @@ def enter_household(pg: Page, code: str, household_needs: list[str], consent: st
     for need in household_needs:
         pg.get_by_role("checkbox", name=need, exact=True).check()
     for n, (who, age, needs) in enumerate(HOUSEHOLD, 1):
-        pg.get_by_role("button", name="世帯員を追加").click()
+        pg.get_by_role("button", name="世帯員を加える").click()
         expect(pg.get_by_label(f"世帯員{n}の続柄・呼び名")).to_be_focused()
         pg.get_by_label(f"世帯員{n}の続柄・呼び名").fill(who)
         pg.get_by_label(f"世帯員{n}の年齢").fill(age)
@@ -111,8 +111,8 @@ def test_a_member_s_bad_age_is_caught_at_its_field_before_sending(page: tuple[Pa
     pg.goto(f"/?municipality={UOZU}#/route")
     settled(pg)
     pg.get_by_role("checkbox", name="ひきこもり", exact=True).check()
-    pg.get_by_role("button", name="世帯員を追加").click()
-    pg.get_by_role("button", name="世帯員を追加").click()
+    pg.get_by_role("button", name="世帯員を加える").click()
+    pg.get_by_role("button", name="世帯員を加える").click()
     pg.get_by_label("世帯員2の年齢").fill("八十")
     pg.get_by_role("button", name="振り分ける").click()
     expect(pg.locator("#route-form-error")).to_have_text("世帯員2の年齢は 0〜130 の数字で入力してください。")

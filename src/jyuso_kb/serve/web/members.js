@@ -115,10 +115,10 @@ export function memberEditor(members, datalistId, announce) {
       onclick: () => {
         members.push(freshMember());
         render(members.length - 1);
-        announce(`世帯員${members.length}の欄を追加しました。`);
+        announce(`世帯員${members.length}の欄を加えました。`);
       },
     },
-    "世帯員を追加",
+    "世帯員を加える",
   );
   render();
   const element = h(
