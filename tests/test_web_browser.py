@@ -235,7 +235,9 @@ def test_route_planned_and_age(page: tuple[Page, Recorder]) -> None:
     open_view(pg, "route")
     pg.get_by_role("checkbox", name="ひきこもり", exact=True).check()
     pg.get_by_role("checkbox", name="経済的困窮", exact=True).check()
-    pg.get_by_label("世帯員の年齢(任意)").fill("82, 45")
+    for n, age in enumerate(("82", "45"), 1):
+        pg.get_by_role("button", name="世帯員を加える").click()
+        pg.get_by_label(f"世帯員{n}の年齢").fill(age)
     pg.get_by_label("基準日").fill("2024-10-01")
     pg.get_by_role("button", name="振り分ける").click()
     planned = card(pg, "planned", "アウトリーチ等を通じた継続的支援事業 準備中")
@@ -250,10 +252,10 @@ def test_route_planned_and_age(page: tuple[Page, Recorder]) -> None:
     body = json.loads(recorder.posts("/v1/route")[0].post_data or "{}")
     assert body["members"] == [{"age": 82}, {"age": 45}] and body["consent"] is None
 
-    pg.get_by_label("世帯員の年齢(任意)").fill("八十")
+    pg.get_by_label("世帯員1の年齢").fill("八十")
     pg.get_by_role("button", name="振り分ける").click()
-    expect(pg.locator("#route-form-error")).to_contain_text("世帯員の年齢")
-    expect(pg.get_by_label("世帯員の年齢(任意)")).to_have_attribute("aria-invalid", "true")
+    expect(pg.locator("#route-form-error")).to_contain_text("世帯員1の年齢")
+    expect(pg.get_by_label("世帯員1の年齢")).to_have_attribute("aria-invalid", "true")
     assert len(recorder.posts("/v1/route")) == 1, "an invalid age is caught before sending"
 
 
@@ -553,7 +555,7 @@ def test_keyboard_only(page: tuple[Page, Recorder], server: RealServer) -> None:
     pg.keyboard.press("Space")
     expect(pg.locator("#need-hikikomori")).to_be_checked()
     rest = tab_until(pg, "route-submit")
-    positions = {name: rest.index(name) for name in ("free-text", "free-add", "ages", "consent-unknown", "as-of")}
+    positions = {name: rest.index(name) for name in ("free-text", "free-add", "member-add", "consent-unknown", "as-of")}
     assert list(positions.values()) == sorted(positions.values()), f"logical tab order: {rest}"
     state = focused(pg)
     assert state["outline"] == "solid" and state["width"] == "3px", "visible focus on the submit button"

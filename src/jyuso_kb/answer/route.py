@@ -11,21 +11,18 @@ from datetime import date
 from itertools import combinations
 from typing import Any
 
+from jyuso_kb.answer.members import Member as Member  # re-exported: the household type of the public API
+from jyuso_kb.answer.members import check_label, members_answer, name_members
 from jyuso_kb.answer.reasons import settle, triggered_by, why_of
 from jyuso_kb.errors import InputError
 from jyuso_kb.index.routing import Need, Routing, RoutingIndex, Target
 from jyuso_kb.index.textmatch import Label, is_blank, strip_format
+from jyuso_kb.plan.contact import contact_json
 
 MAX_NEEDS = 30
 MAX_TEXT = 200
 MAX_MEMBERS = 20
 CONSENT_VALUES = {True: "yes", False: "no", None: "unknown"}
-
-
-@dataclass(frozen=True)
-class Member:
-    age: int | None = None
-    needs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -138,6 +135,7 @@ def _validate(household: Household) -> None:
     for member in household.members:
         if member.age is not None and not 0 <= member.age <= 130:
             raise InputError("bad_age", "年齢は0〜130の整数で指定してください。", "members.age", "")
+        check_label(member)
 
 
 def route(index: RoutingIndex, household: Household, today: date | None = None) -> dict[str, Any]:
@@ -164,6 +162,7 @@ def route(index: RoutingIndex, household: Household, today: date | None = None) 
     answer = routed(index, household, found, today)
     answer["needs"] = needs
     answer["unmatched"] = unmatched
+    answer["members"] = members_answer(household.members, lambda text: resolve_need(index, text), index.needs)
     if unmatched:
         answer["suggestions"] = [{"input": text, "needs": suggestions(index, text)} for text in unmatched]
     return answer
@@ -247,6 +246,7 @@ def routed(
                 changed = True
     settle(index, follows, triggers, consent)
 
+    name_members(household.members, index.household, done, [programs, planned, others])
     answer: dict[str, Any] = {
         "as_of": as_of.isoformat(),
         "fiscal_year": fiscal_year(as_of),
@@ -255,6 +255,7 @@ def routed(
         "consent_label": index.consent_labels[consent],
         "needs": [],
         "unmatched": [],
+        "members": [],
         "programs": [_mark(h, _program(h)) for h in _ordered(programs)],
         "departments": [_mark(h, _department(h)) for h in _ordered(others) if h.target.kind == "department"],
         "bodies": [_mark(h, _simple(h)) for h in _ordered(others) if h.target.kind == "body"],
@@ -348,6 +349,7 @@ def _department(hit: _Hit) -> dict[str, Any]:
         "label": t.label,
         "role": "、".join(hit.roles),
         "functions": hit.functions or list(t.functions),
+        "contact": contact_json(t.contact),
         "why": hit.why,
     }
 
@@ -357,6 +359,8 @@ def _simple(hit: _Hit) -> dict[str, Any]:
     out: dict[str, Any] = {"id": t.id, "iri": t.iri, "label": t.label, "role": "、".join(hit.roles), "why": hit.why}
     if t.legal_basis:
         out["legal_basis"] = list(t.legal_basis)
+    if t.kind == "body":
+        out["contact"] = contact_json(t.contact)
     return out
 
 

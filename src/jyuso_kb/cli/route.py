@@ -25,11 +25,15 @@ def _date(text: str) -> date:
 
 def _member(text: str) -> routing.Member:
     age_text, _, needs = text.partition(":")
+    who, _, age_text = age_text.rpartition("=")
     if not age_text.strip().isdigit():
         raise InputError(
-            "bad_member", "世帯員は「年齢:ニーズ,ニーズ」の形で指定してください。", "--member", "例: 82:親の介護"
+            "bad_member",
+            "世帯員は「年齢:ニーズ,ニーズ」(続柄を付けるなら「続柄=年齢:ニーズ」)の形で指定してください。",
+            "--member",
+            "例: 82:親の介護、母=82:足腰が弱ってきた",
         )
-    return routing.Member(int(age_text), tuple(n for n in needs.split(",") if n.strip()))
+    return routing.Member(int(age_text), tuple(n for n in needs.split(",") if n.strip()), who.strip())
 
 
 def cmd_route(args: argparse.Namespace) -> int:
@@ -62,6 +66,11 @@ def render_route(answer: dict[str, Any]) -> str:
         lines.append("ニーズ: " + "、".join(_needs(answer["needs"])))
     if answer["unmatched"]:
         lines.append("認識できなかった入力: " + "、".join(answer["unmatched"]))
+    for position, member in enumerate(answer.get("members") or (), 1):
+        who = member["label"] or f"世帯員{position}"
+        age = f"{member['age']}歳" if member["age"] is not None else "年齢不明"
+        named = "、".join([n["label"] for n in member["needs"]] + [f"「{t}」" for t in member["unmatched"]])
+        lines.append(f"世帯員: {who}({age})" + (f" {named}" if named else ""))
     sections = (
         ("事業", answer["programs"]),
         ("担当課", answer["departments"]),
@@ -130,7 +139,9 @@ def with_era(text: str) -> str:
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("route", help="世帯のニーズから、つなぐ事業・課・会議を答える")
     p.add_argument("--need", action="append", help="ニーズ(日本語またはニーズID)。複数指定できる")
-    p.add_argument("--member", action="append", help="世帯員「年齢:ニーズ,ニーズ」(例: 82:親の介護)")
+    p.add_argument(
+        "--member", action="append", help="世帯員「[続柄=]年齢:ニーズ,ニーズ」(例: 82:親の介護、母=82:足腰が弱ってきた)"
+    )
     p.add_argument("--consent", choices=["yes", "no"], help="本人同意(省略時は不明)")
     p.add_argument(
         "--as-of",

@@ -10,6 +10,7 @@ from rdflib import RDF, SKOS, Graph, Literal
 from rdflib.term import Node
 
 from jyuso_kb.namespaces import JY
+from jyuso_kb.plan.contact import contact_json, contact_of
 from jyuso_kb.plan.terms import label, label_or_unknown, local_id, order_key, ordered
 
 
@@ -75,6 +76,7 @@ def department(graph: Graph, node: Node) -> dict[str, Any]:
         "label_en": label(graph, node, "en"),
         "aliases": _literals(graph, node, SKOS.altLabel),
         "division": label(graph, division) if division is not None else None,
+        "contact": contact_json(contact_of(graph, node)),
         "duties": [label(graph, d) for d in ordered(graph, graph.subjects(JY.dutyOf, node))],
         "matrix": matrix_row(graph, node),
         "programs": [

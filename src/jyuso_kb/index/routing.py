@@ -17,6 +17,7 @@ from jyuso_kb.index.parameters import Parameters, parameters
 from jyuso_kb.index.textmatch import Label, LabelMatcher, normalize, spelling_table
 from jyuso_kb.index.vocabulary import CONSENT, PLACEHOLDERS, REQUEST_PLACEHOLDER, check_routing, check_template, kind_of
 from jyuso_kb.namespaces import JY
+from jyuso_kb.plan.contact import ContactField, contact_of
 from jyuso_kb.plan.source import PlanSource
 from jyuso_kb.plan.terms import UNORDERED, label, local_id, ordered, position, unknown_text, unstated
 from jyuso_kb.reason.rules import Reasoned, RuleError, reason
@@ -38,6 +39,7 @@ class Target:
     source: str = ""
     operating_years: frozenset[int] | None = None
     status_by_year: MappingProxyType[int, str] = field(default_factory=lambda: MappingProxyType({}))
+    contact: tuple[ContactField, ...] = ()  # a department's or body's telephone, extension, window (None: not given)
 
 
 @dataclass(frozen=True)
@@ -177,6 +179,7 @@ def _target(graph: Graph, node: Node, kind: str) -> Target:
         source=_section_number(graph, node),
         operating_years=frozenset(years) if scheduled else None,
         status_by_year=MappingProxyType(_statuses(graph, node)),
+        contact=contact_of(graph, node) if kind in ("department", "body") else (),
     )
 
 

@@ -18,6 +18,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from jyuso_kb.answer import members
 from jyuso_kb.answer import route as routing
 from jyuso_kb.index.textmatch import is_blank
 
@@ -47,6 +48,12 @@ IsoDate = Annotated[date | None, BeforeValidator(_iso_date)]
 class MemberIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     age: StrictInt | None = Field(default=None, ge=0, le=130, examples=[82])
+    label: StrictStr = Field(
+        default="",
+        max_length=members.MAX_MEMBER_LABEL,
+        description="続柄・呼び名(本人、母、長男 など。氏名は書かない)。回答の members に同じ順で返る。",
+        examples=["母"],
+    )
     needs: list[Text] = Field(default_factory=list, max_length=routing.MAX_NEEDS, examples=[["親の介護"]])
 
 
@@ -56,7 +63,11 @@ class RouteIn(BaseModel):
         json_schema_extra={
             "examples": [
                 {"needs": ["親の介護", "ひきこもりの息子"], "consent": True, "as_of": "2025-10-01"},
-                {"needs": ["税金の滞納"], "members": [{"age": 45, "needs": ["仕事がない"]}], "consent": None},
+                {
+                    "needs": ["税金の滞納"],
+                    "members": [{"label": "本人", "age": 45, "needs": ["仕事がない"]}],
+                    "consent": None,
+                },
             ]
         },
     )

@@ -50,7 +50,7 @@ async def route_endpoint(scope: Scope, receive: Receive, send: Send) -> None:
         else:
             household = routing.Household(
                 needs=tuple(body.needs),
-                members=tuple(routing.Member(m.age, tuple(m.needs)) for m in body.members),
+                members=tuple(routing.Member(m.age, tuple(m.needs), m.label) for m in body.members),
                 consent=body.consent,
                 as_of=body.as_of,
             )

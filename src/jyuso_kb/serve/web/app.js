@@ -5,7 +5,8 @@
 
 import { currentMunicipality, getJson, useMunicipality } from "./api.js";
 import { add, clear, h } from "./dom.js";
-import { consultView, forgetHousehold, sheetView, showError } from "./consult.js";
+import { consultView, forgetHousehold, showError } from "./consult.js";
+import { sheetView } from "./sheet.js";
 import {
   departmentView,
   departmentsView,

@@ -7,6 +7,7 @@
 import { ApiError, catalog, currentMunicipality, postJson } from "./api.js";
 import { add, badge, clear, facts, h, jaDate, joinJa, link, reiwa, todayIso } from "./dom.js";
 import { consentChoices, needLabel, rulesGlossary, whyBlock } from "./why.js";
+import { memberEditor, membersPanel, membersToSend } from "./members.js";
 
 const FIELD_ORDER = ["高齢", "障がい", "子ども", "生活困窮"];
 const GROUPS = [
@@ -23,7 +24,7 @@ function freshHousehold() {
   return {
     selected: new Set(),
     freeTexts: [],
-    ages: "",
+    members: [], // 世帯員 rows as typed: {label, age, needs}
     consent: "unknown",
     asOf: todayIso(),
     result: null,
@@ -40,7 +41,7 @@ export function forgetHousehold() {
 }
 
 /** The result in memory, if it is the chosen municipality's. */
-function currentResult() {
+export function currentResult() {
   const here = currentMunicipality();
   const from = household.municipality;
   return household.result && from && here && from.code === here.code ? household.result : null;
@@ -56,20 +57,6 @@ function groupOf(need) {
 /** Text folded for finding: full-width letters and digits made plain (NFKC), katakana read as hiragana. */
 function foldKana(text) {
   return text.normalize("NFKC").toLowerCase().replace(/[\u30a1-\u30f6]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0x60));
-}
-
-function parseAges(text) {
-  const parts = text
-    .split(/[,、，\s]+/)
-    .map((p) => p.trim())
-    .filter(Boolean);
-  const ages = [];
-  for (const part of parts) {
-    const normal = part.replace(/[０-９]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0)).replace(/歳$/, "");
-    if (!/^\d{1,3}$/.test(normal) || Number(normal) > 130) return null;
-    ages.push(Number(normal));
-  }
-  return ages;
 }
 
 export async function consultView(root, ctx) {
@@ -225,23 +212,7 @@ export async function consultView(root, ctx) {
     }
   });
 
-  const agesInput = h("input", {
-    type: "text",
-    id: "ages",
-    inputmode: "numeric",
-    autocomplete: "off",
-    value: household.ages,
-    placeholder: "例: 82, 45",
-    "aria-describedby": "ages-help",
-    oninput: (event) => {
-      household.ages = event.target.value;
-    },
-  });
-  const agesHelp = h(
-    "span",
-    { class: "help", id: "ages-help" },
-    "数字をカンマで区切って入力します。65歳以上や乳幼児向けの地域づくり事業の紹介に使います。",
-  );
+  const members = memberEditor(household.members, "need-suggestions", ctx.announce);
   const consentInputs = consentChoices().map(({ value, label }) =>
     h(
       "label",
@@ -306,10 +277,10 @@ export async function consultView(root, ctx) {
       datalist,
       chips,
     ),
+    members.element,
     h(
       "div",
       { class: "row" },
-      h("div", { class: "field" }, h("label", { for: "ages" }, "世帯員の年齢(任意)"), agesInput, agesHelp),
       h("fieldset", { class: "radio-row" }, h("legend", {}, "本人の同意"), consentInputs),
       h(
         "div",
@@ -359,25 +330,28 @@ export async function consultView(root, ctx) {
     if (busy) return;
     addFree();
     formError.textContent = "";
-    agesInput.removeAttribute("aria-invalid");
+    for (const row of members.inputs) row.age.removeAttribute("aria-invalid");
     const needsSent = [...household.selected, ...household.freeTexts];
-    if (!needsSent.length) {
+    const sending = membersToSend(household.members, members.inputs);
+    if (sending.error) {
+      if (sending.input) {
+        sending.input.setAttribute("aria-invalid", "true");
+        sending.input.focus();
+      }
+      formError.textContent = sending.error;
+      return;
+    }
+    const memberNeeds = sending.members.reduce((n, m) => n + (m.needs || []).length, 0);
+    if (!needsSent.length && !memberNeeds) {
       formError.textContent = "困りごとを1つ以上選ぶか、言葉で入力してください。";
       return;
     }
-    if (needsSent.length > MAX_NEEDS) {
-      formError.textContent = `困りごとは${MAX_NEEDS}件までです(現在 ${needsSent.length}件)。`;
-      return;
-    }
-    const ages = parseAges(household.ages);
-    if (ages === null) {
-      agesInput.setAttribute("aria-invalid", "true");
-      formError.textContent = "世帯員の年齢は 0〜130 の数字をカンマで区切って入力してください。";
-      agesInput.focus();
+    if (needsSent.length + memberNeeds > MAX_NEEDS) {
+      formError.textContent = `困りごとは${MAX_NEEDS}件までです(現在 ${needsSent.length + memberNeeds}件)。`;
       return;
     }
     const consent = { yes: true, no: false, unknown: null }[household.consent];
-    const body = { needs: needsSent, members: ages.map((age) => ({ age })), consent, as_of: household.asOf || null };
+    const body = { needs: needsSent, members: sending.members, consent, as_of: household.asOf || null };
     busy = true;
     results.setAttribute("aria-busy", "true");
     ctx.announce("振り分けています…");
@@ -621,6 +595,7 @@ function renderResult(target, result, onSuggest) {
       h("h3", {}, `受け止めた困りごと(${(result.needs || []).length}件)`),
       recognised.length ? h("ul", {}, recognised) : h("p", {}, "なし"),
     ),
+    membersPanel(result),
     SECTIONS.map(([key, title, render, empty]) => {
       const items = result[key] || [];
       return h(
@@ -635,125 +610,6 @@ function renderResult(target, result, onSuggest) {
       "div",
       { class: "actions no-print" },
       h("a", { href: "#/sheet", id: "make-sheet", class: "button-link" }, "つなぎシートを作る(印刷用)"),
-    ),
-  );
-}
-
-// ---- つなぎシート ----------------------------------------------------------------------------------------------
-
-function sheetRow(kind, item, detail, reason) {
-  return h("tr", {}, h("td", {}, kind), h("td", {}, h("strong", {}, item.label)), h("td", {}, detail), h("td", {}, reason));
-}
-
-function reasons(item, programs = []) {
-  const whys = item.why || [];
-  const texts = whys
-    .filter((w) => w.rule !== "responsible-department")
-    .map((w) => w.text)
-    .filter((t, i, all) => t && all.indexOf(t) === i)
-    .map((t) => (/[。.]$/.test(t) ? t : `${t}。`));
-  // "X課は…の所管課です" once per programme reads long on paper: one line naming the programmes instead.
-  if (whys.some((w) => w.rule === "responsible-department")) {
-    const owned = programs.filter((p) => (p.departments || []).some((d) => d.id === item.id)).map((p) => p.label);
-    if (owned.length) texts.push(`つなぐ事業のうち ${joinJa(owned)} の所管課です。`);
-  }
-  return texts.join("");
-}
-
-export async function sheetView(root, ctx) {
-  add(root, h("h1", { tabindex: "-1", class: "no-print" }, "つなぎシート"));
-  const result = currentResult();
-  if (!result) {
-    add(root, 
-      h(
-        "div",
-        { class: "box info" },
-        h("p", {}, "まだ振り分けの結果がありません。先に「相談の振り分け」で困りごとを選び、結果を出してください。"),
-        h("p", {}, link("#/route", "相談の振り分けへ")),
-      ),
-    );
-    return;
-  }
-  const made = household.at || new Date();
-  const town = household.municipality;
-  const fy = result.fiscal_year;
-  const rows = [
-    ...(result.programs || []).map((p) =>
-      sheetRow("事業", p, joinJa([joinJa((p.departments || []).map((d) => d.label)), joinJa(p.legal_basis || [])]), reasons(p)),
-    ),
-    ...(result.departments || []).map((d) =>
-      sheetRow("担当課", d, joinJa([d.role, joinJa(d.functions || [])]), reasons(d, result.programs || [])),
-    ),
-    ...(result.bodies || []).map((b) => sheetRow("支援機関", b, b.role || "", reasons(b))),
-    ...(result.meetings || []).map((m) => sheetRow("会議", m, joinJa([m.role, joinJa(m.legal_basis || [])]), reasons(m))),
-    ...(result.planned || []).map((p) =>
-      sheetRow(
-        "準備中",
-        p,
-        joinJa([p.status, p.operating_from_fiscal_year ? `${reiwa(p.operating_from_fiscal_year)}から` : ""]),
-        reasons(p),
-      ),
-    ),
-  ];
-  const needsText = (result.needs || []).map((n) => (n.input === n.id || n.input === n.label ? n.label : `${n.label}(「${n.input}」)`));
-  add(root, 
-    h(
-      "div",
-      { class: "toolbar no-print" },
-      h("button", { type: "button", class: "primary", id: "print-sheet", onclick: () => window.print() }, "印刷する"),
-      link("#/route", "振り分け結果に戻る"),
-      h("span", { class: "muted small" }, "このシートはこのブラウザの中だけで作られ、サーバーには送られず保存もされません。"),
-    ),
-    h(
-      "article",
-      { class: "sheet", id: "sheet", "aria-label": "つなぎシート" },
-      h("h2", { class: "sheet-title" }, "つなぎシート(支援関係機関への連絡票)"),
-      h(
-        "table",
-        {},
-        h(
-          "tbody",
-          {},
-          h("tr", {}, h("th", { scope: "row" }, "市町村"), h("td", { id: "sheet-municipality" }, town.prefecture ? `${town.name}(${town.prefecture})` : town.name)),
-          h("tr", {}, h("th", { scope: "row" }, "作成日"), h("td", {}, `${made.getFullYear()}年${made.getMonth() + 1}月${made.getDate()}日`)),
-          h("tr", {}, h("th", { scope: "row" }, "基準日"), h("td", {}, `${jaDate(result.as_of)}(${fy ? reiwa(fy) : ""})`)),
-          h("tr", {}, h("th", { scope: "row" }, "相談者"), h("td", {}, h("span", { class: "blank" }), h("span", { class: "muted small" }, "(手書き)"))),
-          h("tr", {}, h("th", { scope: "row" }, "連絡先"), h("td", {}, h("span", { class: "blank" }), h("span", { class: "muted small" }, "(手書き)"))),
-          h("tr", {}, h("th", { scope: "row" }, "受付窓口・担当者"), h("td", {}, h("span", { class: "blank" }))),
-          h("tr", {}, h("th", { scope: "row" }, "本人の同意"), h("td", {}, result.consent_label || result.consent)),
-          h("tr", {}, h("th", { scope: "row" }, "困りごと"), h("td", {}, joinJa(needsText) || "—")),
-          (result.unmatched || []).length
-            ? h("tr", {}, h("th", { scope: "row" }, "当てはまらなかった言葉"), h("td", {}, joinJa(result.unmatched.map((u) => `「${u}」`))))
-            : null,
-        ),
-      ),
-      result.notice ? h("p", { class: "box warn" }, result.notice) : null,
-      h(
-        "table",
-        { class: "sheet-routes" },
-        h("caption", {}, "つなぎ先と理由"),
-        h(
-          "thead",
-          {},
-          h(
-            "tr",
-            {},
-            h("th", { scope: "col", class: "col-kind" }, "区分"),
-            h("th", { scope: "col", class: "col-to" }, "つなぎ先"),
-            h("th", { scope: "col", class: "col-basis" }, "担当・根拠"),
-            h("th", { scope: "col", class: "col-why" }, "理由"),
-          ),
-        ),
-        h("tbody", {}, rows.length ? rows : h("tr", {}, h("td", { colspan: 4 }, "つなぎ先はありません。"))),
-      ),
-      h("h2", {}, "備考・引き継ぎ事項"),
-      h("div", { class: "memo" }),
-      h(
-        "p",
-        { class: "notice" },
-        `${result.plan || `${town.name}の計画`}に基づく。計画の版 ${result.revision || ctx.revision || "—"}。`,
-        "このシートには個人に関する情報が含まれます。関係機関への引き継ぎ以外に使わず、不要になったら適切に廃棄してください。",
-      ),
     ),
   );
 }
