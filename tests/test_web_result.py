@@ -51,7 +51,9 @@ def route_8050(pg: Page) -> None:
     """The issue's household: 8050問題, ひきこもり, 税金の滞納; an 82-year-old and a 50-year-old; consent given."""
     for need in ("problem-8050", "hikikomori", "tax-arrears"):
         pg.locator(f'#need-checklist input[value="{need}"]').check()
-    pg.get_by_label("世帯員の年齢(任意)").fill("82, 50")
+    for n, age in enumerate(("82", "50"), 1):  # two members, by age only
+        pg.get_by_role("button", name="世帯員を加える").click()
+        pg.get_by_label(f"世帯員{n}の年齢").fill(age)
     pg.get_by_role("radio", name="同意あり").check()
     pg.get_by_label("基準日").fill("2025-10-01")
     pg.get_by_role("button", name="振り分ける").click()
