@@ -138,7 +138,6 @@ export async function programView(root, ctx, id) {
       ["分野", joinJa(p.fields || [])],
       ["区分", p.new ? "新規事業" : "既存事業"],
       ["計画の節", p.source],
-      ["英語名", p.label_en],
     ]),
     rows.length
       ? [
@@ -206,7 +205,6 @@ export async function departmentView(root, ctx, id) {
       ["部", d.division],
       ["別名", joinJa(d.aliases || [])],
       ["計画の節", joinJa(d.source || [])],
-      ["英語名", d.label_en],
     ]),
     h("h2", {}, `業務(${(d.duties || []).length}件)`),
     (d.duties || []).length ? list(d.duties, (x) => x, { id: "duties" }) : h("p", {}, "業務の記載はありません。"),
