@@ -879,9 +879,12 @@ def test_uploaded_shapes_are_data_not_shapes(client: TestClient) -> None:
             "shape": "jysh:ProgramDepartment",
             "path": "jy:responsibleDepartment",
             "message": "事業に所管課がないか、所管課が既知の課ではありません。",
-            "hint": "jy:responsibleDepartment で所管課(jy:Department)を指定してください。",
+            "hint": "事業に所管課を1つ指定してください(計画で定義された課から)。",
             "value": "",
             "location": "",
+            "focus_kind": "実施事業",
+            "path_label": "所管課",
+            "value_label": "",
         }
     ]
     # and the project's shapes never end up in the served data graph

@@ -75,22 +75,21 @@ def test_validate_names_each_broken_requirement(capsys: pytest.CaptureFixture[st
     code, out, _ = run(capsys, "validate", str(broken_revision))
     assert code == 1
     assert out.startswith("不適合: 違反 5件、警告 0件、情報 0件\n")
-    # the node and its label, the requirement, the property, how to fix it, and which shape
+    # what the node is and its name, the requirement, the item, how to fix it: in staff's words, no RDF names
     assert (
-        "[違反] uozu:prog-chiiki-houkatsu (地域包括支援センター運営事業)\n"
+        "[違反] 実施事業「地域包括支援センター運営事業」\n"
         "  要件: 事業に所管課がないか、所管課が既知の課ではありません。\n"
-        "  項目: jy:responsibleDepartment\n"
-        "  直し方: jy:responsibleDepartment で所管課(jy:Department)を指定してください。\n"
-        "  形状: jysh:ProgramDepartment\n"
+        "  項目: 所管課\n"
+        "  直し方: 事業に所管課を1つ指定してください(計画で定義された課から)。\n"
     ) in out
     assert (
-        "[違反] law:a106-4-p2-i4 (第106条の4第2項第4号)\n"
+        "[違反] 法令の規定「第106条の4第2項第4号」\n"
         "  要件: 社会福祉法第106条の4第2項第4号 を実施する事業が計画にありません。\n"
     ) in out
-    assert f"[違反] uozu:prog-jiritsu-soudan (自立相談支援事業)\n  要件: {NO_CONTRACTOR}\n" in out
+    assert f"[違反] 実施事業「自立相談支援事業」\n  要件: {NO_CONTRACTOR}\n" in out
     # and the failed quality checks of severity error, with what they found
-    assert "[違反] 品質チェック undefined-reference: 定義されていない対象への参照\n" in out
-    assert "  対象: uozu:prog-shogaisha-soudan jy:operator uozu:org-ayuminosato\n" in out
+    assert "[違反] 品質チェック: 定義されていない対象への参照\n" in out
+    assert "  対象: 障がい者相談支援事業 委託先・実施場所 org-ayuminosato\n" in out
 
 
 def test_validate_json_has_exactly_the_violations_and_failed_checks(
@@ -415,5 +414,5 @@ def test_validate_a_workbook_names_sheet_row_and_column(capsys: pytest.CaptureFi
     capsys.readouterr()
     code, out, _ = run(capsys, "validate", str(folder))
     assert code == 1
-    assert "[違反] uozu:prog-outreach (アウトリーチ等を通じた継続的支援事業)" in out
+    assert "[違反] 実施事業「アウトリーチ等を通じた継続的支援事業」" in out
     assert "  場所: シート programs、行 7、列 所管課" in out

@@ -95,16 +95,16 @@ def test_the_warning_has_its_japanese_message_and_fix_hint_and_does_not_block_va
     assert validation.conforms is True
     assert validation.failed_checks == ()
     as_dict = _result(start_only.merged(), monkeypatch).as_dict()
-    assert {k: v for k, v in as_dict.items() if k != "rows"} == {
+    assert {k: v for k, v in as_dict.items() if k not in ("rows", "row_labels")} == {
         "name": "schedule-year-missing",
         "title": "計画期間の年度に予定のないスケジュールの行",
         "severity": "warning",
-        "hint": "今後のスケジュールの行に、計画期間(jy:startFiscalYear〜jy:endFiscalYear)の各年度の予定"
-        "(jy:entry で jy:ScheduleEntry、jy:fiscalYear と jy:status)を追加してください。予定のない年度には、"
-        "その行の事業・会議が振り分けで「準備中」(状況: 予定なし)と答えられます。",
+        "hint": "今後のスケジュールの行に、計画期間(開始年度〜終了年度)の各年度の予定(年度と実施状況)を書き加えて"
+        "ください。予定のない年度には、その行の事業・会議が振り分けで「準備中」(状況: 予定なし)と答えられます。",
         "passed": False,
     }
     assert as_dict["rows"][:2] == [["uozu:sched-1", "2025"], ["uozu:sched-1", "2026"]]
+    assert as_dict["row_labels"][:2] == [["①包括的相談支援事業", "2025"], ["①包括的相談支援事業", "2026"]]
 
 
 def test_the_start_only_schedule_routes_every_programme_as_not_scheduled(
@@ -159,11 +159,15 @@ def test_check_prints_the_warning_with_its_rows_and_fix_hint(
     code = cli.main(["check", "--data", str(folder)])
     out, err = capsys.readouterr()
     assert (code, err) == (0, "")
-    block = out[out.index("[警告] 品質チェック schedule-year-missing") :].split("\n\n")[0].splitlines()
+    block = (
+        out[out.index("[警告] 品質チェック: 計画期間の年度に予定のないスケジュールの行") :]
+        .split("\n\n")[0]
+        .splitlines()
+    )
     assert block[:3] == [
-        "[警告] 品質チェック schedule-year-missing: 計画期間の年度に予定のないスケジュールの行",
-        "  対象: uozu:sched-1 2025",
-        "  対象: uozu:sched-1 2026",
+        "[警告] 品質チェック: 計画期間の年度に予定のないスケジュールの行",
+        "  対象: ①包括的相談支援事業 2025",
+        "  対象: ①包括的相談支援事業 2026",
     ]
     assert block[-1].startswith("  直し方: 今後のスケジュールの行に、計画期間")
     assert len([line for line in block if line.startswith("  対象: ")]) == 18

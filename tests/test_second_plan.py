@@ -24,7 +24,7 @@ from .shape_fixtures import validate_requirement
 
 KASOU = "https://w3id.org/jyuso-kb/data/kasou/"
 UOZU = "https://w3id.org/jyuso-kb/data/uozu/"
-SINGLE_PLAN_MESSAGE = "データには計画(jy:Plan)がちょうど1つ必要です。"
+SINGLE_PLAN_MESSAGE = "データには計画がちょうど1つ必要です。"
 
 KASOU_PROGRAMS = [
     "prog-anshin-soudan",

@@ -145,9 +145,9 @@ def test_validate_prints_the_workbook_hint(broken: Path, capsys: pytest.CaptureF
     assert cli.main(["validate", str(broken)]) == 1
     out = capsys.readouterr().out
     assert (
-        "[違反] kasou:prog-anshin-soudan (高齢者あんしん相談センター運営事業)\n"
+        "[違反] 実施事業「高齢者あんしん相談センター運営事業」\n"
         "  要件: 事業に所管課がないか、所管課が既知の課ではありません。\n"
-        "  項目: jy:responsibleDepartment\n"
+        "  項目: 所管課\n"
         "  場所: シート 実施事業、行 2、列 所管課\n"
         "  直し方: シート 実施事業(programs)の列「所管課」に値を書いてください。\n"
     ) in out
@@ -171,7 +171,7 @@ def test_turtle_input_keeps_the_shapes_hints(
     data.serialize(tmp_path / "plan" / "plan.ttl", format="turtle")
     assert cli.main(["validate", str(tmp_path / "plan")]) == 1
     out = capsys.readouterr().out
-    assert "  直し方: jy:responsibleDepartment で所管課(jy:Department)を指定してください。\n" in out
+    assert "  直し方: 事業に所管課を1つ指定してください(計画で定義された課から)。\n" in out
     assert "場所:" not in out
 
 

@@ -114,7 +114,7 @@ def test_a_blank_fact_is_still_a_violation(kasou: PlanSource) -> None:
             "violation",
             "kasou:mtg-team",
             "jy:requiresConsent",
-            "会議で本人の同意が必要かどうか(jy:requiresConsent)がないか、2つ以上あります。",
+            "会議で本人の同意が必要かどうかがないか、2つ以上あります。",
         ),
         (
             "violation",

@@ -457,7 +457,10 @@ def test_revision_upload_shows_japanese_report_and_diff(
     expect(row).to_have_count(1)
     expect(row).to_contain_text("違反")
     expect(row).to_contain_text("アウトリーチ等を通じた継続的支援事業")
-    expect(row).to_contain_text("jy:responsibleDepartment で所管課")
+    expect(row).to_contain_text("事業に所管課を1つ指定してください(計画で定義された課から)。")
+    expect(row.locator("td").nth(1)).to_have_text(
+        "アウトリーチ等を通じた継続的支援事業実施事業、所管課"
+    )  # no RDF names
     expect(pg.locator("#diff-summary")).to_contain_text("変更 1件")
     change = pg.locator("#revision-diff table.diff-changes")
     expect(change.locator("caption")).to_contain_text("アウトリーチ等を通じた継続的支援事業")

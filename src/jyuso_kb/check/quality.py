@@ -10,12 +10,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from rdflib import Graph, URIRef
+from rdflib import SKOS, Graph, URIRef
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.sparql import Query
 from rdflib.term import Node
 
 from jyuso_kb import resources
+from jyuso_kb.plan.terms import label, local_id
 from jyuso_kb.reason.headers import read_headers
 
 
@@ -34,6 +35,7 @@ class CheckResult:
     check: Check
     rows: tuple[tuple[str, ...], ...]
     locations: tuple[str, ...] = ()  # for a plan read from a workbook: where each row's node is (sheet, row)
+    labels: tuple[tuple[str, ...], ...] = ()  # each row in staff's words: labels, not RDF names (rows keep those)
 
     @property
     def passed(self) -> bool:
@@ -47,6 +49,7 @@ class CheckResult:
             "hint": self.fix,
             "passed": self.passed,
             "rows": [list(r) for r in self.rows],
+            "row_labels": [list(r) for r in self.labels],
             **({"locations": list(self.locations)} if self.locations else {}),
         }
 
@@ -78,9 +81,17 @@ def checks() -> tuple[Check, ...]:
 def run(graph: Graph) -> tuple[CheckResult, ...]:
     results = []
     for check in checks():
-        rows = tuple(tuple(_text(graph, v) for v in row) for row in graph.query(check.query))  # type: ignore[union-attr]
-        results.append(CheckResult(check, tuple(sorted(rows))))
+        found = graph.query(check.query)
+        rows = sorted((tuple(_text(graph, v) for v in row), tuple(_name(graph, v) for v in row)) for row in found)  # type: ignore[union-attr]
+        results.append(CheckResult(check, tuple(r for r, _ in rows), labels=tuple(n for _, n in rows)))
     return tuple(results)
+
+
+def _name(graph: Graph, value: Node | None) -> str:
+    """A row's value as staff read it: a node's Japanese label (a need's preferred label), else its id."""
+    if isinstance(value, URIRef):
+        return label(graph, value) or label(graph, value, prop=SKOS.prefLabel) or local_id(value)
+    return _text(graph, value)
 
 
 def _text(graph: Graph, value: Node | None) -> str:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import pyshacl
-from rdflib import RDFS, Graph, Literal, URIRef
+from rdflib import OWL, RDF, RDFS, SKOS, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import SH
 from rdflib.term import Node
@@ -19,6 +19,7 @@ from jyuso_kb import resources
 from jyuso_kb.namespaces import JYSH, bind_prefixes
 from jyuso_kb.plan.read import read_files
 from jyuso_kb.plan.source import PlanSource
+from jyuso_kb.plan.terms import local_id
 from jyuso_kb.plan.workbook.findings import workbook_hint
 
 SEVERITY_EN = {SH.Violation: "violation", SH.Warning: "warning", SH.Info: "info"}
@@ -38,6 +39,18 @@ class Finding:
     value: str
     location: str = ""
     workbook_hint: str = ""  # how to fix it in the workbook's sheets and columns (shown when located in one)
+    focus_kind: str = ""  # what the focus node is, in Japanese: its class's label (「実施事業」)
+    path_label: str = ""  # the item, in Japanese: the shape's sh:name or the property's label (「所管課」)
+    value_label: str = ""  # the value, in Japanese: its label, else the value itself
+
+    @property
+    def subject(self) -> str:
+        """The focus node as staff read it: 「実施事業「アウトリーチ等を通じた継続的支援事業」」, its kind and id when it
+        has no label, its label when it is a class (「重層的支援体制整備事業実施計画」)."""
+        name = self.focus_label or self.focus.rsplit(":", 1)[-1]
+        if not self.focus_kind or self.focus_kind == self.focus_label:
+            return name
+        return f"{self.focus_kind}「{self.focus_label}」" if self.focus_label else f"{self.focus_kind}({name})"
 
     @property
     def fix(self) -> str:
@@ -55,6 +68,9 @@ class Finding:
             "message": self.message,
             "hint": self.fix,
             "value": self.value,
+            "focus_kind": self.focus_kind,
+            "path_label": self.path_label,
+            "value_label": self.value_label,
         }
 
 
@@ -122,6 +138,9 @@ def _findings(results: Graph, data: Graph, shapes: Graph) -> list[Finding]:
                 hint=_hint(shapes, source_shape),
                 value=_short(data, value) if value is not None else "",
                 workbook_hint=_workbook_hint(results, result, data, shapes, source_shape),
+                focus_kind=_kind(data, focus),
+                path_label=_path_label(data, shapes, source_shape, path),
+                value_label=_value_label(data, value) if value != focus else "",
             )
         )
     return out
@@ -200,9 +219,32 @@ def _short(graph: Graph, node: Node | None) -> str:
 
 
 def _label(graph: Graph, node: Node | None) -> str:
+    """The node's Japanese name: its rdfs:label, else its skos:prefLabel (a need of the thesaurus)."""
     if node is None:
         return ""
-    return _japanese(list(graph.objects(node, RDFS.label)))
+    return _japanese(list(graph.objects(node, RDFS.label))) or _japanese(list(graph.objects(node, SKOS.prefLabel)))
+
+
+def _kind(graph: Graph, node: Node | None) -> str:
+    """The Japanese label of the node's class (the first by IRI that has one); "" for a class or an untyped node."""
+    if node is None or any((node, RDF.type, kind) in graph for kind in (OWL.Class, RDFS.Class)):
+        return ""
+    labels = (_label(graph, kind) for kind in sorted(graph.objects(node, RDF.type), key=str))
+    return next((text for text in labels if text), "")
+
+
+def _path_label(data: Graph, shapes: Graph, shape: Node | None, path: Node | None) -> str:
+    """The item a finding is about, in Japanese: the shape's sh:name, else the label of its property."""
+    named = _japanese(list(shapes.objects(shape, SH.name))) if shape is not None else ""
+    return named or (_label(data, path) if isinstance(path, URIRef) else "")
+
+
+def _value_label(data: Graph, value: Node | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, URIRef):
+        return _label(data, value) or local_id(value)
+    return str(value)
 
 
 def render_text(report: Report) -> str:
@@ -213,18 +255,16 @@ def render_text(report: Report) -> str:
     head = "適合" if report.conforms else "不適合"
     lines = [f"{head}: 違反 {counts['violation']}件、警告 {counts['warning']}件、情報 {counts['info']}件"]
     names = {"violation": "違反", "warning": "警告", "info": "情報"}
-    for f in report.findings:
-        label = f" ({f.focus_label})" if f.focus_label else ""
+    for f in report.findings:  # in staff's words: the JSON report keeps focus, path, value and shape for tools
         lines.append("")
-        lines.append(f"[{names[f.severity]}] {f.focus}{label}")
+        lines.append(f"[{names[f.severity]}] {f.subject}")
         lines.append(f"  要件: {f.message}")
-        if f.path:
-            lines.append(f"  項目: {f.path}")
-        if f.value:
-            lines.append(f"  値: {f.value}")
+        if f.path_label:
+            lines.append(f"  項目: {f.path_label}")
+        if f.value_label:
+            lines.append(f"  値: {f.value_label}")
         if f.location:
             lines.append(f"  場所: {f.location}")
         if f.fix:
             lines.append(f"  直し方: {f.fix}")
-        lines.append(f"  形状: {f.shape}")
     return "\n".join(lines)

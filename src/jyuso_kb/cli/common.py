@@ -27,11 +27,12 @@ def dump(data: Any) -> None:
 
 def render_check(result: quality.CheckResult) -> str:
     kind = "違反" if result.check.severity == "error" else "警告"
-    lines = ["", f"[{kind}] 品質チェック {result.check.name}: {result.check.title}"]
+    lines = ["", f"[{kind}] 品質チェック: {result.check.title}"]
     places = list(result.locations) + [""] * len(result.rows)
+    named = result.labels or result.rows  # in staff's words; the JSON output keeps the RDF names for tools
     lines += [
         f"  対象: {' '.join(row)}" + (f"({place})" if place else "")
-        for row, place in zip(result.rows[:20], places, strict=False)
+        for row, place in zip(named[:20], places, strict=False)
     ]
     if len(result.rows) > 20:
         lines.append(f"  …ほか {len(result.rows) - 20} 件")

@@ -9,15 +9,32 @@ from rdflib.term import Node
 
 from jyuso_kb.namespaces import JY
 from jyuso_kb.plan.terms import label, local_id
+from jyuso_kb.plan.workbook.mapping import load_mapping
 
 
 def _value(graph: Graph, vocabulary: Graph, node: Node) -> str:
     if isinstance(node, Literal):
         if node.datatype == XSD.boolean:
             return "はい" if node.toPython() is True else "いいえ"
-        return f"{node}@{node.language}" if node.language else str(node)
+        return str(node)
     name = label(graph, node) or label(vocabulary, node)
     return f"{name} ({local_id(node)})" if name else local_id(node)
+
+
+def _language(node: Node) -> str:
+    return (node.language or "") if isinstance(node, Literal) else ""
+
+
+def _item_name(vocabulary: Graph, prop: Node, lang: str) -> str:
+    """The item in staff's words: the property's label, else the workbook's column header for it (「名称」,
+    「名称(英)」 for the English one); the language's column where the values are in another language than Japanese."""
+    columns = [c for spec in load_mapping().sheets for c in spec.columns if c.property == prop]
+    if lang and lang != "ja":
+        header = next((c.header for c in columns if c.lang == lang), "")
+        if header:
+            return header
+    name = label(vocabulary, prop) or next((c.header for c in columns if c.lang in (None, "ja")), "")
+    return name or local_id(prop)
 
 
 def _kind(graph: Graph, vocabulary: Graph, node: Node) -> str:
@@ -37,15 +54,19 @@ def diff(old: Graph, new: Graph, vocabulary: Graph) -> dict[str, Any]:
         after = set(new.predicate_objects(subject))
         if before == after:
             continue
-        props = sorted({p for p, _ in before ^ after}, key=str)
+        items = sorted({(p, _language(o)) for p, o in before ^ after}, key=lambda k: (str(k[0]), k[1]))
         changes = [
             {
-                "property": label(vocabulary, p) or local_id(p),
+                "property": _item_name(vocabulary, p, lang),
                 "property_id": local_id(p),
-                "removed": sorted(_value(old, vocabulary, o) for q, o in before - after if q == p),
-                "added": sorted(_value(new, vocabulary, o) for q, o in after - before if q == p),
+                "removed": sorted(
+                    _value(old, vocabulary, o) for q, o in before - after if (q, _language(o)) == (p, lang)
+                ),
+                "added": sorted(
+                    _value(new, vocabulary, o) for q, o in after - before if (q, _language(o)) == (p, lang)
+                ),
             }
-            for p in props
+            for p, lang in items
         ]
         changed.append(
             {

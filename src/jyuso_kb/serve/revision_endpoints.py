@@ -87,7 +87,7 @@ def add_routes(app: FastAPI) -> None:
                         "code": "not_conforming",
                         "message": "計画が要件を満たしていないため公開できません。",
                         "where": "body",
-                        "hint": "findings を直してから再度送ってください。",
+                        "hint": "検証結果の指摘事項を直してから再度送ってください。",
                     },
                     "report": result,
                 },

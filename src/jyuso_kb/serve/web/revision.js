@@ -296,8 +296,8 @@ function findingsTable(findings) {
             "tr",
             {},
             h("td", {}, badge(label, kind)),
-            h("td", {}, h("strong", {}, f.focus_label || f.focus), h("span", { class: "help" }, joinJa([f.focus, f.path]))),
-            h("td", { class: "finding-message" }, f.message, f.value ? h("span", { class: "help" }, `値: ${f.value}`) : null),
+            h("td", {}, h("strong", {}, f.focus_label || f.focus), h("span", { class: "help" }, joinJa([f.focus_kind, f.path_label]))),
+            h("td", { class: "finding-message" }, f.message, f.value_label ? h("span", { class: "help" }, `値: ${f.value_label}`) : null),
             h("td", { class: "finding-location" }, f.location || "—"),
             h("td", {}, f.hint || "—"),
           );
@@ -402,7 +402,7 @@ function render(target, report, name, town, refused = "") {
                 badge(label, kind),
                 c.hint ? h("span", { class: "help" }, `直し方: ${c.hint}`) : null,
                 (c.rows || []).length
-                  ? h("span", { class: "help" }, `該当: ${joinJa(c.rows.map((r) => (Array.isArray(r) ? r.join(" ") : String(r))))}`)
+                  ? h("span", { class: "help" }, `該当: ${joinJa((c.row_labels || c.rows).map((r) => (Array.isArray(r) ? r.join(" ") : String(r))))}`)
                   : null,
               );
             }),
