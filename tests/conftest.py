@@ -16,8 +16,10 @@ from jyuso_kb.plan.source import PlanSource
 
 if TYPE_CHECKING:
     from fastapi.testclient import TestClient
+    from playwright.sync_api import Browser, Page
 
     from .api_support import RealServer
+    from .web_support import Recorder
 
 TESTS = Path(__file__).resolve().parent
 FIXTURES = TESTS / "fixtures"
@@ -107,3 +109,22 @@ def csv_workbook_without_outreach_department(folder: Path) -> Path:
     with sheet.open("w", encoding="utf-8-sig", newline="") as handle:
         csv.writer(handle).writerows(rows)
     return folder
+
+
+# ---- the web tests: one Chromium per module and a recorded page per test, on the module's own ``server`` ----------
+
+
+@pytest.fixture(scope="module")
+def browser(server: RealServer) -> Iterator[Browser]:
+    from .web_support import chromium
+
+    with chromium() as launched:
+        yield launched
+
+
+@pytest.fixture()
+def page(browser: Browser, server: RealServer) -> Iterator[tuple[Page, Recorder]]:
+    from .web_support import recorded_page
+
+    with recorded_page(browser, server.base_url) as recorded:
+        yield recorded

@@ -398,3 +398,33 @@ def test_raw_utf8_in_a_url_gets_the_json_error(h11_server: int) -> None:
     assert BAD_REQUEST["error"]["message"] == (
         "HTTP の要求として読めません(URL に使えない文字があるか、要求行とヘッダーが長すぎます)。"
     )
+
+
+@pytest.mark.parametrize("data", [[], ["--data", str(KASOU_DIR)]], ids=["uozu", "kasou"])
+def test_check_text_is_plain_japanese(capsys: pytest.CaptureFixture[str], data: list[str]) -> None:
+    """`jyuso-kb check` says what it checked in Japanese: no SHACL/OWL headings, no OK/NG, no check ids."""
+    from .test_plain_words import jargon
+
+    code, out, _ = run(capsys, "check", *data)
+    assert code == 0, out
+    lines = out.splitlines()
+    assert lines[0] == "要件の検証: 適合(違反 0件、指摘 0件)"
+    assert lines[1] == "論理の一貫性: 矛盾はありません(推論器 HermiT で確かめました)。"
+    checks = [line for line in lines if line.startswith("品質チェック ")]
+    assert len(checks) == 14 and all(line.startswith(("品質チェック 合格: ", "品質チェック 注意: ")) for line in checks)
+    assert lines[-1] == "総合: 適合"
+    assert jargon(out) == [] and "OK" not in out and "NG" not in out and "program-without-need" not in out
+
+
+def test_a_reader_that_stops_early_gets_no_traceback() -> None:
+    """`jyuso-kb export … | head -1`: when the reader has gone, the command ends quietly with 0 (the pipe is closed here
+    before the command writes anything, so its first write meets the closed pipe)."""
+    import subprocess
+    import sys
+
+    script = "import sys; from jyuso_kb import cli; sys.exit(cli.main(['export', '--format', 'ttl']))"
+    process = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdout is not None
+    process.stdout.close()  # the reader is gone
+    _, error = process.communicate(timeout=60)
+    assert (process.returncode, error.decode()) == (0, "")

@@ -16,6 +16,8 @@ import pytest
 from fastapi.testclient import TestClient
 from playwright.sync_api import ConsoleMessage, expect
 
+from jyuso_kb.serve.h11_errors import BODY
+
 from .api_support import RealServer
 from .web_support import chromium as launch_chromium
 
@@ -286,7 +288,7 @@ def test_h11_max_incomplete_event_size_refuses_long_headers(limited: LimitedServ
     assert _answer_to_headers_arriving_slowly(limited, 3000).startswith(b"HTTP/1.1 200 ")
     refused = _answer_to_headers_arriving_slowly(limited, 5000)
     assert refused.startswith(b"HTTP/1.1 400 "), refused[:200]
-    assert refused.endswith(b"\r\n\r\nInvalid HTTP request received.")
+    assert refused.endswith(b"\r\n\r\n" + BODY)  # in the error shape: {"error": {"code": "bad_request", …}}
 
 
 def test_serve_defaults_and_refused_limits(capsys: pytest.CaptureFixture[str]) -> None:
@@ -298,4 +300,4 @@ def test_serve_defaults_and_refused_limits(capsys: pytest.CaptureFixture[str]) -
     with pytest.raises(SystemExit) as exited:
         build_parser().parse_args(["serve", "--limit-concurrency", "1"])
     assert exited.value.code == 2
-    assert "--limit-concurrency: 2 以上にしてください: 1" in capsys.readouterr().err
+    assert "--limit-concurrency の指定が正しくありません: 2 以上にしてください: 1" in capsys.readouterr().err

@@ -112,6 +112,7 @@ def test_each_finding_names_sheet_row_and_column_and_a_hint_in_workbook_terms(br
         "hint": UNDEFINED_HINT,
         "passed": False,
         "rows": [["kasou:prog-marugoto-soudan", "jy:implementationMode", "jy:mode-outsourced"]],
+        "row_labels": [["ふくしまるごと相談窓口事業", "実施方式", "mode-outsourced"]],  # what staff read
         "locations": ["シート 実施事業、行 3、列 実施方式"],
     }
 

@@ -10,17 +10,15 @@ A4 page. Nothing is stored (the recorded page fails on any request leaving the s
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Iterator
 from datetime import date
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
-from .api_support import ROOT, RealServer
-from .conftest import KASOU_DIR
-from .web_support import KASOU, UOZU, Recorder, chromium, recorded_page, scoped
+from .api_support import RealServer
+from .web_support import BOTH_TOWNS, KASOU, UOZU, Recorder, scoped, settled
 
 pytestmark = pytest.mark.slow
 
@@ -31,27 +29,10 @@ HOUSEHOLD = [("母", "82", "足腰が弱ってきた"), ("長男", "52", "ひき
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealServer]:
     env = {
         "JYUSO_KB_SPARQL_WORKERS": "1",
-        "JYUSO_KB_DATA": os.pathsep.join([str(ROOT / "data" / "uozu"), str(KASOU_DIR)]),
+        "JYUSO_KB_DATA": BOTH_TOWNS,
     }
     with RealServer(tmp_path_factory.mktemp("web-household") / "server.log", env) as running:
         yield running
-
-
-@pytest.fixture(scope="module")
-def browser(server: RealServer) -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
-
-
-@pytest.fixture()
-def page(browser: Browser, server: RealServer) -> Iterator[tuple[Page, Recorder]]:
-    with recorded_page(browser, server.base_url) as recorded:
-        yield recorded
-
-
-def settled(pg: Page) -> None:
-    expect(pg.locator("main h1")).to_be_visible()
-    expect(pg.locator("main")).not_to_have_attribute("aria-busy", "true")
 
 
 def enter_household(pg: Page, code: str, household_needs: list[str], consent: str) -> None:

@@ -9,27 +9,25 @@ anything stored but the chosen municipality's code (``web_support.recorded_page`
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
-from .api_support import ROOT, RealServer
-from .conftest import KASOU_DIR
+from .api_support import RealServer
 from .web_support import (
     AUDIT,
+    BOTH_TOWNS,
     CONTRAST,
     KASOU,
     SCREENSHOTS,
     STORAGE_KEY,
     UOZU,
     Recorder,
-    chromium,
-    recorded_page,
     scoped,
+    settled,
     stored,
 )
 
@@ -43,27 +41,10 @@ ONLY_UOZU = "地域包括支援センター運営事業"  # a programme of 魚�
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealServer]:
     env = {
         "JYUSO_KB_SPARQL_WORKERS": "1",
-        "JYUSO_KB_DATA": os.pathsep.join([str(ROOT / "data" / "uozu"), str(KASOU_DIR)]),
+        "JYUSO_KB_DATA": BOTH_TOWNS,
     }
     with RealServer(tmp_path_factory.mktemp("web-two") / "server.log", env) as running:
         yield running
-
-
-@pytest.fixture(scope="module")
-def browser(server: RealServer) -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
-
-
-@pytest.fixture()
-def page(browser: Browser, server: RealServer) -> Iterator[tuple[Page, Recorder]]:
-    with recorded_page(browser, server.base_url) as recorded:
-        yield recorded
-
-
-def settled(pg: Page) -> None:
-    expect(pg.locator("main h1")).to_be_visible()
-    expect(pg.locator("main")).not_to_have_attribute("aria-busy", "true")
 
 
 def open_page(pg: Page, url: str) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,9 +23,19 @@ from jyuso_kb.namespaces import JY
 from jyuso_kb.plan.source import PlanSource
 from jyuso_kb.plan.workbook.importer import read_workbook
 
-from .api_support import ROOT, RealServer
-from .conftest import KASOU_DIR
-from .web_support import KASOU, PHONE, SCREENSHOTS, TIMEOUT_MS, UOZU, Recorder, chromium, recorded_page, scoped, stored
+from .api_support import RealServer
+from .web_support import (
+    BOTH_TOWNS,
+    KASOU,
+    PHONE,
+    SCREENSHOTS,
+    TIMEOUT_MS,
+    UOZU,
+    Recorder,
+    recorded_page,
+    scoped,
+    stored,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -45,18 +54,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealServer]:
     env = {
         "JYUSO_KB_SPARQL_WORKERS": "1",
         "JYUSO_KB_UPLOAD_TIMEOUT": "110",  # publishing takes ≈12 s idle; far longer on a loaded machine
-        "JYUSO_KB_DATA": os.pathsep.join([str(ROOT / "data" / "uozu"), str(KASOU_DIR)]),
+        "JYUSO_KB_DATA": BOTH_TOWNS,
         "JYUSO_KB_STORE": str(folder / "store"),
         "JYUSO_KB_TOKENS_FILE": str(tokens),
     }
     with RealServer(folder / "server.log", env) as running:
         yield running
-
-
-@pytest.fixture(scope="module")
-def browser(server: RealServer) -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
 
 
 @pytest.fixture()

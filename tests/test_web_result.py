@@ -4,16 +4,14 @@ the needs checklist has a filter box and collapsible groups. For 魚津市 and t
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from .api_support import RealServer
-from .conftest import KASOU_DIR
-from .web_support import KASOU, ROOT, UOZU, Recorder, chromium, recorded_page
+from .web_support import BOTH_TOWNS, KASOU, UOZU, Recorder
 
 pytestmark = pytest.mark.slow
 
@@ -22,22 +20,10 @@ pytestmark = pytest.mark.slow
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealServer]:
     env = {
         "JYUSO_KB_SPARQL_WORKERS": "1",
-        "JYUSO_KB_DATA": os.pathsep.join([str(ROOT / "data" / "uozu"), str(KASOU_DIR)]),
+        "JYUSO_KB_DATA": BOTH_TOWNS,
     }
     with RealServer(tmp_path_factory.mktemp("web-result") / "server.log", env) as running:
         yield running
-
-
-@pytest.fixture(scope="module")
-def browser(server: RealServer) -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
-
-
-@pytest.fixture()
-def page(browser: Browser, server: RealServer) -> Iterator[tuple[Page, Recorder]]:
-    with recorded_page(browser, server.base_url) as recorded:
-        yield recorded
 
 
 def open_route(pg: Page, code: str) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from playwright.sync_api import Browser, ConsoleMessage, Page, Request, Response
+from playwright.sync_api import Browser, ConsoleMessage, Page, Request, Response, expect
 
 ROOT = Path(__file__).resolve().parent.parent
 WEB = ROOT / "src" / "jyuso_kb" / "serve" / "web"
@@ -32,6 +32,8 @@ TIMEOUT_MS = 30_000
 
 UOZU = "162043"  # 魚津市, the embedded plan (the default municipality)
 KASOU = "999008"  # 架空町, the fictional municipality of tests/fixtures/plans/kasou
+# JYUSO_KB_DATA of a service with both: 魚津市 and 架空町
+BOTH_TOWNS = f"{ROOT / 'data' / 'uozu'}:{ROOT / 'tests' / 'fixtures' / 'plans' / 'kasou'}"
 STORAGE_KEY = "jyuso-kb.municipality"  # the one thing the page may store: the chosen municipality's code
 UNSCOPED_API = ("/v1/municipalities", "/v1/workbook/template")  # the same for every municipality
 
@@ -236,3 +238,9 @@ def css_variables(css: str) -> dict[str, str]:
     block = re.search(r":root\s*\{(.*?)\}", css, re.S)
     assert block, "style.css has no :root block"
     return dict(re.findall(r"--([\w-]+)\s*:\s*([^;]+);", block.group(1)))
+
+
+def settled(pg: Page) -> None:
+    """The view has its title and is no longer loading."""
+    expect(pg.locator("main h1")).to_be_visible()
+    expect(pg.locator("main")).not_to_have_attribute("aria-busy", "true")

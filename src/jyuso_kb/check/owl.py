@@ -49,7 +49,7 @@ def check(graph: Graph) -> ConsistencyResult:
         with onto:
             sync_reasoner_hermit(world, infer_property_values=False, debug=0)
     except OwlReadyInconsistentOntologyError:
-        return ConsistencyResult(False, "HermiT: オントロジーとデータが矛盾しています(inconsistent)。")
+        return ConsistencyResult(False, "オントロジーとデータが矛盾しています(推論器 HermiT で確かめました)。")
     finally:
         world.close()
-    return ConsistencyResult(True, "HermiT: 矛盾はありません(consistent)。")
+    return ConsistencyResult(True, "矛盾はありません(推論器 HermiT で確かめました)。")

@@ -6,12 +6,13 @@ Exit codes: 0 ok, 1 the plan does not conform, 2 bad input (unreadable file, syn
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
 from jyuso_kb import __version__
 from jyuso_kb.cli import check, diff, export, programs, render, route, serve, token, validate, who_handles, workbook
-from jyuso_kb.cli.common import EXIT_BAD_INPUT, place
+from jyuso_kb.cli.common import EXIT_BAD_INPUT, EXIT_OK, place
 from jyuso_kb.cli.parser import VERSION_HELP, JapaneseArgumentParser
 from jyuso_kb.errors import InputError
 
@@ -42,6 +43,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             if problem.hint:
                 sys.stderr.write(f"  ヒント: {problem.hint}\n")
         return EXIT_BAD_INPUT
+    except BrokenPipeError:
+        # the reader stopped early (`jyuso-kb check | head`): what it wanted was written; no traceback, and no second
+        # error when Python flushes standard output at exit
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
 
 
 if __name__ == "__main__":

@@ -65,11 +65,11 @@ def cmd_check(args: argparse.Namespace) -> int:
         return EXIT_OK if ok else EXIT_NOT_CONFORMING
     out = sys.stdout
     verdict = "適合" if report.conforms else "不適合"
-    out.write(f"SHACL: {verdict}(違反 {len(report.violations)}件、指摘 {len(report.findings)}件)\n")
-    out.write(f"OWL: {owl.detail}\n")
+    out.write(f"要件の検証: {verdict}(違反 {len(report.violations)}件、指摘 {len(report.findings)}件)\n")
+    out.write(f"論理の一貫性: {owl.detail}\n")
     for result in checks:
-        mark = "OK " if result.passed else ("NG " if result.check.severity == "error" else "注意")
-        out.write(f"品質チェック {mark} {result.check.name}: {result.check.title}({len(result.rows)}件)\n")
+        mark = "合格" if result.passed else ("不合格" if result.check.severity == "error" else "注意")
+        out.write(f"品質チェック {mark}: {result.check.title}({len(result.rows)}件)\n")
     out.write("件数: " + "、".join(f"{k} {v}" for k, v in counts(merged).items()) + "\n")
     if not report.conforms:
         out.write("\n" + validation.render_text(report) + "\n")
