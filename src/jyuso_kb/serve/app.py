@@ -42,6 +42,7 @@ from jyuso_kb.serve.executors import Executors
 from jyuso_kb.serve.guard import Guard
 from jyuso_kb.serve.lifecycle import follow_stores
 from jyuso_kb.serve.logsafety import printable
+from jyuso_kb.serve.national import national_pool
 from jyuso_kb.serve.routing_endpoints import document_route, route_endpoint
 from jyuso_kb.serve.settings import Settings
 from jyuso_kb.serve.tenants import default_code, open_tenants
@@ -66,8 +67,12 @@ def create_app(
         )
         validation.prepare()
         standards.names()  # the exports' queries, parsed here once (SPARQL parsing is not thread-safe)
+        app.state.national = national_pool(config, tenants, from_files=not given)
+        app.state.national_store = config.national_store
         for tenant in tenants:
             tenant.sparql.start()
+        if app.state.national is not None:
+            app.state.national.start()
         app.state.tenants = tenants
         app.state.tokens = Tokens.load(config.tokens_file)
         app.state.executors = Executors.start()
@@ -87,6 +92,8 @@ def create_app(
                     await follower
             for tenant in tenants:
                 tenant.sparql.close()
+            if app.state.national is not None:
+                app.state.national.close()
             app.state.jobs.close()
             app.state.executors.close()
 

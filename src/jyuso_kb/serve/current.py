@@ -20,3 +20,8 @@ def snapshot_of(request: Request) -> Snapshot:
     pinned = request.scope.get("state", {}).get("snapshot")
     snap: Snapshot = pinned if pinned is not None else tenant_of(request).snapshot
     return snap
+
+
+def is_scoped(request: Request) -> bool:
+    """True when the path named the municipality (``/v1/municipalities/{code}/…``)."""
+    return bool(request.scope.get("state", {}).get("scoped"))

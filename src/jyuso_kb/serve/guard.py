@@ -80,6 +80,7 @@ class Guard:
             state = scope.setdefault("state", {})
             state["tenant"] = tenant
             state["snapshot"] = snapshot
+            state["scoped"] = within is not None
         held: list[Message] = []  # a /docs page's or a validated answer's start and body, until it is complete
         conditional = snapshot is not None and validated(scope["method"], path)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from functools import partial
+from pathlib import Path
 
 from fastapi import FastAPI
 
@@ -16,6 +17,7 @@ from jyuso_kb.serve.snapshot import build_snapshot
 from jyuso_kb.serve.tenants import Tenant
 from jyuso_kb.serve.upload_jobs import trial_load_job
 from jyuso_kb.serve.uploads import UploadError
+from jyuso_kb.store import national
 
 
 async def follow_stores(app: FastAPI, interval: float) -> None:
@@ -60,10 +62,19 @@ async def _follow(app: FastAPI, tenant: Tenant) -> None:
             log.info("%s: switched to revision %s, made active by another process", tenant.code, active)
 
 
-async def swap(executors: Executors, tenant: Tenant, plan: PlanSource, revision: str | None = None) -> None:
+async def swap(
+    executors: Executors,
+    tenant: Tenant,
+    plan: PlanSource,
+    revision: str | None = None,
+    national_store: Path | None = None,
+) -> None:
     """Build the new snapshot off the event loop (its own executor), fork the new SPARQL workers from the loop's
-    thread, then switch the municipality's references. Queries in flight on the old pool finish there."""
+    thread, then switch the municipality's references. Queries in flight on the old pool finish there. With the
+    national store (the process that published), the revision replaces the municipality's graph there first."""
     snapshot = await run_in(executors.swap, build_snapshot, plan, revision, tenant.store)
+    if national_store is not None:
+        await run_in(executors.swap, national.replace, national_store, tenant.code, plan.data, snapshot.revision)
     old_pool = tenant.sparql
     pool = old_pool.successor(snapshot.merged)
     pool.start()

@@ -100,9 +100,8 @@ def add_routes(app: FastAPI) -> None:
         async with tenant.publish_lock:
             revision = await run_in(executors.store, store.publish_canonical, payload, principal.name, note, True)
             data = await run_in(executors.store, store.data, revision.id)
-            await swap(
-                executors, tenant, PlanSource(snap.plan.vocabulary, data, f"revision {revision.id}"), revision.id
-            )
+            plan = PlanSource(snap.plan.vocabulary, data, f"revision {revision.id}")
+            await swap(executors, tenant, plan, revision.id, request.app.state.national_store)
         return JSONResponse(
             {"revision": revision.as_dict(), "active": revision.id, "diff": result["diff"]}, status_code=201
         )
@@ -127,9 +126,8 @@ def add_routes(app: FastAPI) -> None:
         async with tenant.publish_lock:
             revision = await run_in(executors.store, store.activate, revision_id, principal.name)
             data = await run_in(executors.store, store.data, revision.id)
-            await swap(
-                executors, tenant, PlanSource(snap.plan.vocabulary, data, f"revision {revision.id}"), revision.id
-            )
+            plan = PlanSource(snap.plan.vocabulary, data, f"revision {revision.id}")
+            await swap(executors, tenant, plan, revision.id, request.app.state.national_store)
         return JSONResponse({"revision": revision.as_dict(), "active": revision.id})
 
     @app.post(

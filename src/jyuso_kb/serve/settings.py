@@ -24,6 +24,7 @@ class Settings:
     sparql_memory: int = 512 * MIB  # address space one SPARQL worker may add to the server's
     max_body: int = MAX_BODY
     store: Path | None = None
+    national_store: Path | None = None  # an Oxigraph store of every served plan (/v1/sparql then asks them all)
     tokens_file: Path | None = None
     store_poll: float = 1.0  # seconds between looks at the store's active revision (other processes publish too)
     upload_workers: int = 2  # uploads (validate, publish, diff, activation) processed at once
@@ -38,8 +39,10 @@ class Settings:
         data = env("JYUSO_KB_DATA", "")
         store = env("JYUSO_KB_STORE", "")
         tokens = env("JYUSO_KB_TOKENS_FILE", "")
+        national = env("JYUSO_KB_NATIONAL_STORE", "")
         return cls(
             store=Path(store) if store else None,
+            national_store=Path(national) if national else None,
             tokens_file=Path(tokens) if tokens else None,
             data=tuple(Path(p) for p in data.split(os.pathsep) if p),
             default_municipality=env("JYUSO_KB_DEFAULT_MUNICIPALITY", "").strip(),

@@ -1,4 +1,5 @@
-"""GET|POST /v1/sparql: the SPARQL 1.1 Protocol, read-only, answered by the worker pool."""
+"""GET|POST /v1/sparql: the SPARQL 1.1 Protocol, read-only, answered by the worker pool (the municipality's plan
+graph, or with a national store every municipality; ``/v1/municipalities/{code}/sparql`` then asks that one)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Annotated
 from fastapi import FastAPI, Query, Request
 from fastapi.responses import Response
 
-from jyuso_kb.serve.current import tenant_of
+from jyuso_kb.serve.current import is_scoped, tenant_of
 from jyuso_kb.serve.errors import ERRORS, ErrorResponse, error
 from jyuso_kb.serve.guard import MAX_QUERY_STRING
 from jyuso_kb.serve.negotiate import negotiate
@@ -107,9 +108,13 @@ async def _sparql(request: Request, text: str) -> Response:
         or ""
     )
     tenant = tenant_of(request)
-    pool: SparqlPool = tenant.sparql
+    national: SparqlPool | None = request.app.state.national
+    if national is not None:  # the national store: every municipality, or the one the path names
+        pool, current, scope = national, (lambda: national), (tenant.code if is_scoped(request) else None)
+    else:
+        pool, current, scope = tenant.sparql, (lambda: tenant.sparql), None
     try:
-        outcome = await run_current(lambda: tenant.sparql, text, accept)
+        outcome = await run_current(current, text, accept, scope)
     except PoolBusy:
         return error(
             503,

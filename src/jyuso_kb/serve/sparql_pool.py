@@ -22,6 +22,7 @@ from typing import Any
 from rdflib import Graph
 
 from jyuso_kb.serve.child import died_of_memory, fork, readable
+from jyuso_kb.serve.sparql_oxigraph import OxigraphTarget, Runner
 from jyuso_kb.serve.sparql_query import SparqlOutcome, execute
 
 
@@ -43,19 +44,33 @@ def _guard(allowed_roots: tuple[str, ...]) -> None:
     sys.addaudithook(hook)
 
 
-def _worker(conn: Connection, graph: Graph, allowed_roots: tuple[str, ...], limits: SparqlLimits) -> None:
+@dataclass(frozen=True)
+class RdflibTarget:
+    """What a SPARQL worker answers from: one plan's graph, in the worker's memory (forked with it)."""
+
+    graph: Graph
+
+    def open(self) -> Runner:
+        return lambda text, accept, scope, row_cap, byte_cap: execute(self.graph, text, accept, row_cap, byte_cap)
+
+
+Target = RdflibTarget | OxigraphTarget
+
+
+def _worker(conn: Connection, target: Target, allowed_roots: tuple[str, ...], limits: SparqlLimits) -> None:
     import rdflib.plugins.sparql as sparql_settings
     from pyparsing import ParseBaseException
 
     sparql_settings.SPARQL_LOAD_GRAPHS = False
     _guard(allowed_roots)
+    run = target.open()
     while True:
         try:
-            text, accept = conn.recv()
+            text, accept, scope = conn.recv()
         except EOFError:
             return
         try:
-            outcome = execute(graph, text, accept, limits.row_cap, limits.byte_cap)
+            outcome = run(text, accept, scope, limits.row_cap, limits.byte_cap)
         except MemoryError:
             conn.send(_MEMORY)
             return  # a fresh worker replaces this one: its heap may be fragmented past use
@@ -69,6 +84,7 @@ def _worker(conn: Connection, graph: Graph, allowed_roots: tuple[str, ...], limi
             RecursionError,
             ZeroDivisionError,
             OverflowError,
+            OSError,
         ) as err:
             refused = isinstance(err, PermissionError)
             outcome = SparqlOutcome(
@@ -120,8 +136,8 @@ class PoolClosed(Exception):
 
 
 class _Worker:
-    def __init__(self, graph: Graph, allowed: tuple[str, ...], limits: SparqlLimits) -> None:
-        self.child = fork(lambda conn: _worker(conn, graph, allowed, limits), limits.memory)
+    def __init__(self, target: Target, allowed: tuple[str, ...], limits: SparqlLimits) -> None:
+        self.child = fork(lambda conn: _worker(conn, target, allowed, limits), limits.memory)
 
     @property
     def conn(self) -> Connection:
@@ -135,7 +151,8 @@ _CLOSED = object()  # put in the idle queue when the pool closes, to wake querie
 
 
 class SparqlPool:
-    """A few forked workers holding the plan graph; queries wait for a free worker, up to ``limits.timeout``.
+    """A few forked workers holding the plan graph (or a read-only view of the national store); queries wait for a
+    free worker, up to ``limits.timeout``.
 
     Workers are forked from the event loop's thread (``start``, and a replacement after a timeout or a worker's
     death). ``close`` stops the idle workers at once; a busy one answers its query and is stopped then, and no
@@ -143,8 +160,8 @@ class SparqlPool:
     often the plan is swapped.
     """
 
-    def __init__(self, graph: Graph, limits: SparqlLimits | None = None) -> None:
-        self.graph = graph
+    def __init__(self, source: Graph | OxigraphTarget, limits: SparqlLimits | None = None) -> None:
+        self.target: Target = RdflibTarget(source) if isinstance(source, Graph) else source
         self.limits = limits or SparqlLimits()
         self.timeout = self.limits.timeout
         self._allowed = tuple(
@@ -166,7 +183,7 @@ class SparqlPool:
         return [w.child.pid for w in self._workers]
 
     def _add(self) -> None:
-        worker = _Worker(self.graph, self._allowed, self.limits)
+        worker = _Worker(self.target, self._allowed, self.limits)
         self._workers.append(worker)
         self._idle.put_nowait(worker)
 
@@ -182,8 +199,9 @@ class SparqlPool:
                 self._retire(item)
         self._idle.put_nowait(_CLOSED)
 
-    async def run(self, text: str, accept: str) -> SparqlOutcome | None:
+    async def run(self, text: str, accept: str, scope: str | None = None) -> SparqlOutcome | None:
         """The outcome, or None when the query passed the time limit (its worker was killed and replaced).
+        ``scope`` is a municipality's code for the national store (None: every municipality); a plan graph has one.
         A worker that dies on a query (an error rdflib raises as a bare Exception) answers a refusal; one found dead
         before the query was sent (killed while idle) is replaced and the query goes to another worker."""
         if self.closed:
@@ -200,7 +218,7 @@ class SparqlPool:
                 break
             self._replace(worker)  # it died while idle (a signal from outside): the query is not the cause
         try:
-            worker.conn.send((text, accept))
+            worker.conn.send((text, accept, scope))
             if await readable(worker.conn, self.timeout):
                 outcome: SparqlOutcome = worker.conn.recv()
                 if outcome.error != _MEMORY.error:
@@ -230,11 +248,13 @@ class SparqlPool:
             self._add()
 
 
-async def run_current(current: Callable[[], SparqlPool], text: str, accept: str) -> SparqlOutcome | None:
+async def run_current(
+    current: Callable[[], SparqlPool], text: str, accept: str, scope: str | None = None
+) -> SparqlOutcome | None:
     """``run`` on the current pool; when a swap closed it while the query waited, on the one that replaced it."""
     for _ in range(3):
         try:
-            return await current().run(text, accept)
+            return await current().run(text, accept, scope)
         except PoolClosed:
             continue
     raise PoolBusy

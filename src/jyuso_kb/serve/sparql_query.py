@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 from xml.sax.saxutils import escape
@@ -205,49 +206,65 @@ def _within(items: list[Any], render: Any, byte_cap: int) -> tuple[bytes, bool]:
 
 
 def execute(graph: Graph, text: str, accept: str, row_cap: int, byte_cap: int = 16 * 1024 * 1024) -> SparqlOutcome:
-    """Run one query (in a worker). Never raises for bad queries: refusals come back as outcomes. At most
-    ``row_cap`` rows (or triples) and ``byte_cap`` bytes come back; the outcome says when some were left off."""
+    """Run one query on an rdflib graph (in a worker). Never raises for bad queries: refusals come back as outcomes.
+    At most ``row_cap`` rows (or triples) and ``byte_cap`` bytes come back; the outcome says when some were left
+    off."""
     from rdflib.plugins.sparql import algebra
 
     parsed, refusal = check_query(text)
     if refusal is not None:
         return SparqlOutcome(400, "application/json", b"", error=refusal)
-    query = algebra.translateQuery(parsed)
-    result = graph.query(query)
-    kind = result.type
-    if kind in ("CONSTRUCT", "DESCRIBE"):
-        media = accept if accept in GRAPH_TYPES else "text/turtle"
-        triples: list[Any] = []
-        truncated, size = False, 0
+    result = graph.query(algebra.translateQuery(parsed))
+    if result.type in ("CONSTRUCT", "DESCRIBE"):
         assert result.graph is not None
-        for triple in result.graph:
-            size += _size(triple)
-            if len(triples) >= row_cap or size > byte_cap:
-                truncated = True
-                break
-            triples.append(triple)
+        return render_graph(iter(result.graph), accept, row_cap, byte_cap)
+    if result.type == "ASK":
+        return render_ask(bool(result.askAnswer), accept)
+    rows = ({str(k): v for k, v in row.asdict().items()} for row in result)  # type: ignore[union-attr]
+    return render_select([str(v) for v in (result.vars or [])], rows, accept, row_cap, byte_cap)
 
-        def graph_of(items: list[Any]) -> bytes:
-            out = Graph()
-            for item in items:
-                out.add(item)
-            return out.serialize(format=GRAPH_TYPES[media], encoding="utf-8")
 
-        body, cut = _within(triples, graph_of, byte_cap)
-        return SparqlOutcome(200, media, body, truncated or cut)
+def render_graph(triples: Iterator[Any], accept: str, row_cap: int, byte_cap: int) -> SparqlOutcome:
+    """A CONSTRUCT / DESCRIBE result (rdflib triples) in the asked graph format, within the caps."""
+    media = accept if accept in GRAPH_TYPES else "text/turtle"
+    kept: list[Any] = []
+    truncated, size = False, 0
+    for triple in triples:
+        size += _size(triple)
+        if len(kept) >= row_cap or size > byte_cap:
+            truncated = True
+            break
+        kept.append(triple)
+
+    def graph_of(items: list[Any]) -> bytes:
+        out = Graph()
+        for item in items:
+            out.add(item)
+        return out.serialize(format=GRAPH_TYPES[media], encoding="utf-8")
+
+    body, cut = _within(kept, graph_of, byte_cap)
+    return SparqlOutcome(200, media, body, truncated or cut)
+
+
+def render_ask(answer: bool, accept: str) -> SparqlOutcome:
     media = accept if accept in SELECT_TYPES else "application/sparql-results+json"
     fmt = SELECT_TYPES[media]
-    if kind == "ASK":
-        return SparqlOutcome(
-            200,
-            media if fmt in ("json", "xml") else "application/sparql-results+json",
-            _ask(bool(result.askAnswer), fmt if fmt == "xml" else "json"),
-        )
-    variables = [str(v) for v in (result.vars or [])]
+    return SparqlOutcome(
+        200,
+        media if fmt in ("json", "xml") else "application/sparql-results+json",
+        _ask(answer, fmt if fmt == "xml" else "json"),
+    )
+
+
+def render_select(
+    variables: list[str], solutions: Iterator[dict[str, Any]], accept: str, row_cap: int, byte_cap: int
+) -> SparqlOutcome:
+    """A SELECT result (rows of rdflib terms by variable name) in the asked results format, within the caps."""
+    media = accept if accept in SELECT_TYPES else "application/sparql-results+json"
+    fmt = SELECT_TYPES[media]
     rows: list[dict[str, Any]] = []
     truncated, size = False, 0
-    for row in result:
-        values = {str(k): v for k, v in row.asdict().items()}  # type: ignore[union-attr]
+    for values in solutions:
         size += _size(values.values())
         if len(rows) >= row_cap or size > byte_cap:
             truncated = True
