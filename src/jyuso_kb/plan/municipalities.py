@@ -73,6 +73,16 @@ def municipality_of(data: Graph, where: str = "") -> Municipality:
     return Municipality(code, label(data, node), label(data, node, "en"), label(data, node, prop=JY.prefecture))
 
 
+def duplicate_code(code: str, first: str, second: str) -> InputError:
+    """The error for two plans of one municipality (``first`` and ``second`` are where they came from)."""
+    return InputError(
+        "duplicate_municipality",
+        f"全国地方公共団体コード {code} の計画が2つあります。",
+        f"{first}, {second}",
+        "市町村ごとに計画を1つだけ指定してください。",
+    )
+
+
 def plan_units(paths: Sequence[Path | str]) -> list[Path]:
     """The plans among these paths: each path, or for a folder with no plan file of its own, what it holds."""
     units: list[Path] = []
@@ -112,12 +122,7 @@ def load_plans(paths: Sequence[Path | str] | None = None) -> list[MunicipalPlan]
         plan = PlanSource(vocabulary, plan.data, plan.origin)
         municipality = municipality_of(plan.data, str(unit))
         if municipality.code in seen:
-            raise InputError(
-                "duplicate_municipality",
-                f"全国地方公共団体コード {municipality.code} の計画が2つあります。",
-                f"{seen[municipality.code]}, {unit}",
-                "市町村ごとに計画を1つだけ指定してください。",
-            )
+            raise duplicate_code(municipality.code, seen[municipality.code], str(unit))
         seen[municipality.code] = str(unit)
         plans.append(MunicipalPlan(municipality, plan, tuple(locations)))
     if not plans:

@@ -15,29 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
-from rdflib import BNode, Literal, URIRef
 
 from jyuso_kb.serve.sparql_query import SparqlOutcome, check_query, render_ask, render_graph, render_select
-from jyuso_kb.store.national import VOCABULARY, municipality_graph, oxigraph_dir
-
-_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+from jyuso_kb.store.national import VOCABULARY, municipality_graph, oxigraph_dir, rdflib_term
 
 Runner = Callable[[str, str, str | None, int, int], SparqlOutcome]
-
-
-def term(node: Any) -> Any:
-    """An Oxigraph term as the rdflib term the result writers take (a plain string has no datatype, as in rdflib)."""
-    if isinstance(node, ox.NamedNode):
-        return URIRef(node.value)
-    if isinstance(node, ox.BlankNode):
-        return BNode(node.value)
-    if isinstance(node, ox.Literal):
-        if node.language:
-            return Literal(node.value, lang=node.language)
-        datatype = node.datatype.value
-        return Literal(node.value, datatype=None if datatype in (_XSD_STRING, _LANG_STRING) else URIRef(datatype))
-    return Literal(str(node))
 
 
 def execute(store: ox.Store, scope: str | None, text: str, accept: str, row_cap: int, byte_cap: int) -> SparqlOutcome:
@@ -56,7 +38,7 @@ def execute(store: ox.Store, scope: str | None, text: str, accept: str, row_cap:
     if isinstance(result, ox.QueryBoolean):
         return render_ask(bool(result), accept)
     if isinstance(result, ox.QueryTriples):
-        triples = ((term(t.subject), term(t.predicate), term(t.object)) for t in result)
+        triples = ((rdflib_term(t.subject), rdflib_term(t.predicate), rdflib_term(t.object)) for t in result)
         return render_graph(triples, accept, row_cap, byte_cap)
     variables = [v.value for v in result.variables]
     return render_select(variables, _rows(result, variables), accept, row_cap, byte_cap)
@@ -64,7 +46,7 @@ def execute(store: ox.Store, scope: str | None, text: str, accept: str, row_cap:
 
 def _rows(result: ox.QuerySolutions, variables: list[str]) -> Iterator[dict[str, Any]]:
     for solution in result:
-        yield {v: term(solution[v]) for v in variables if solution[v] is not None}
+        yield {v: rdflib_term(solution[v]) for v in variables if solution[v] is not None}
 
 
 @dataclass(frozen=True)

@@ -25,19 +25,21 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import Graph
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.term import Node
 
 from jyuso_kb import resources
 from jyuso_kb.errors import InputError
 from jyuso_kb.namespaces import JY
 from jyuso_kb.plan.load import load_plan
-from jyuso_kb.plan.municipalities import PLAN_SUFFIXES, plan_units
+from jyuso_kb.plan.municipalities import PLAN_SUFFIXES, Municipality, duplicate_code, municipality_of, plan_units
 from jyuso_kb.plan.workbook.sheets import is_workbook
 
 GRAPHS = "https://w3id.org/jyuso-kb/graph/"
 VOCABULARY = GRAPHS + "vocabulary"
 _RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 
 
 def municipality_graph(code: str) -> str:
@@ -129,32 +131,29 @@ def _from_rdflib(graph: Graph) -> list[ox.Triple]:
     return [q.triple for q in ox.parse(text, format=ox.RdfFormat.N_TRIPLES)]
 
 
-def _who(triples: Sequence[ox.Triple], where: str) -> tuple[str, str, str]:
-    """(code, name, prefecture) of the one jy:Municipality in these triples."""
-    municipality = ox.NamedNode(str(JY.Municipality))
-    nodes = {t.subject for t in triples if t.predicate.value == _RDF_TYPE and t.object == municipality}
-    if len(nodes) != 1:
-        raise InputError(
-            "no_municipality" if not nodes else "several_municipalities",
-            "計画に市町村(jy:Municipality)がちょうど1つ必要です。",
-            where,
-            "市町村(全国地方公共団体コードと名称)を計画のデータに1つだけ書いてください。",
-        )
-    node = next(iter(nodes))
-    values: dict[str, str] = {}
+def _who(triples: Sequence[ox.Triple], where: str) -> Municipality:
+    """The one municipality these triples describe, read as every plan's is (``municipality_of``)."""
+    typed = ox.NamedNode(str(JY.Municipality))
+    nodes = {t.subject for t in triples if t.predicate.value == _RDF_TYPE and t.object == typed}
+    about = Graph()
     for t in triples:
-        if t.subject != node or not isinstance(t.object, ox.Literal):
-            continue
-        key = t.predicate.value
-        if key == _LABEL and t.object.language not in (None, "ja") and key in values:
-            continue
-        values.setdefault(key, t.object.value)
-        if key == _LABEL and t.object.language == "ja":
-            values[key] = t.object.value
-    code = values.get(str(JY.localGovernmentCode), "")
-    if not code:
-        raise InputError("no_municipality_code", "市町村に全国地方公共団体コードがありません。", where, "")
-    return code, values.get(_LABEL, ""), values.get(str(JY.prefecture), "")
+        if t.subject in nodes:
+            about.add((rdflib_term(t.subject), rdflib_term(t.predicate), rdflib_term(t.object)))
+    return municipality_of(about, where)
+
+
+def rdflib_term(node: object) -> Node:
+    """An Oxigraph term as rdflib's (a plain string has no datatype, as rdflib reads one)."""
+    if isinstance(node, ox.NamedNode):
+        return URIRef(node.value)
+    if isinstance(node, ox.BlankNode):
+        return BNode(node.value)
+    if isinstance(node, ox.Literal):
+        if node.language:
+            return Literal(node.value, lang=node.language)
+        datatype = node.datatype.value
+        return Literal(node.value, datatype=None if datatype in (_XSD_STRING, _LANG_STRING) else URIRef(datatype))
+    return Literal(str(node))
 
 
 def _vocabulary_files() -> list[Path]:
@@ -188,16 +187,11 @@ def build(paths: Iterable[Path | str], root: Path) -> Manifest:
             entry = cached
         else:
             triples = _triples(unit, files)
-            code, name, prefecture = _who(triples, str(unit))
-            entry = Entry(code, name, prefecture, str(unit), digest, len(triples))
-            _put(store, code, triples)
+            who = _who(triples, str(unit))
+            entry = Entry(who.code, who.name, who.prefecture, str(unit), digest, len(triples))
+            _put(store, who.code, triples)
         if entry.code in seen:
-            raise InputError(
-                "duplicate_municipality",
-                f"全国地方公共団体コード {entry.code} の計画が2つあります。",
-                f"{seen[entry.code]}, {unit}",
-                "市町村ごとに計画を1つだけ指定してください。",
-            )
+            raise duplicate_code(entry.code, seen[entry.code], str(unit))
         seen[entry.code] = str(unit)
         entries.append(entry)
     for code in set(known) - set(seen):
@@ -223,7 +217,8 @@ def _put(store: ox.Store, code: str, triples: Sequence[ox.Triple]) -> None:
 
 def _put_graph(store: ox.Store, name: str, triples: Sequence[ox.Triple]) -> None:
     graph = ox.NamedNode(name)
-    store.remove_graph(graph) if store.contains_named_graph(graph) else None
+    if store.contains_named_graph(graph):
+        store.remove_graph(graph)
     store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples)
 
 
@@ -232,14 +227,19 @@ def replace(root: Path, code: str, data: Graph, revision: str) -> Manifest:
     root = Path(root)
     manifest = read_manifest(root)
     triples = _from_rdflib(data)
-    found, name, prefecture = _who(triples, f"revision {revision}")
-    if found != code:
-        raise InputError("municipality_mismatch", f"改定案の市町村コード {found} が {code} と違います。", "", "")
+    who = _who(triples, f"revision {revision}")
+    if who.code != code:
+        raise InputError(
+            "municipality_mismatch",
+            f"改定案の全国地方公共団体コード {who.code} が {code} と違います。",
+            f"revision {revision}",
+            "その市町村の改定案を公開してください。",
+        )
     store = open_store(root)
     _put(store, code, triples)
     store.flush()
     del store
-    entry = Entry(code, name, prefecture, f"revision {revision}", revision, len(triples))
+    entry = Entry(code, who.name, who.prefecture, f"revision {revision}", revision, len(triples))
     entries = [e for e in manifest.entries if e.code != code] + [entry]
     updated = Manifest(manifest.vocabulary, tuple(entries))
     _write_manifest(root, updated)
