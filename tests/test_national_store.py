@@ -71,7 +71,9 @@ def test_two_plans_of_one_code_are_refused(towns: Path, tmp_path: Path) -> None:
 
 @pytest.fixture
 def served(towns: Path, tmp_path: Path) -> Iterator[TestClient]:
-    settings = Settings(data=(towns,), national_store=tmp_path / "national", sparql_workers=1, sparql_timeout=2.0)
+    settings = Settings(
+        data=(towns,), national_store=tmp_path / "national", sparql_workers=1, sparql_timeout=2.0, plan_wait=60
+    )
     with TestClient(create_app(settings)) as client:
         yield client
 
@@ -118,7 +120,9 @@ def test_national_sparql_keeps_the_protections(served: TestClient, query: str, s
 
 
 def test_rows_are_capped_and_flagged(towns: Path, tmp_path: Path) -> None:
-    settings = Settings(data=(towns,), national_store=tmp_path / "national", sparql_workers=1, sparql_row_cap=5)
+    settings = Settings(
+        data=(towns,), national_store=tmp_path / "national", sparql_workers=1, sparql_row_cap=5, plan_wait=60
+    )
     with TestClient(create_app(settings)) as client:
         response = client.get("/v1/sparql", params={"query": "SELECT ?s WHERE { ?s ?p ?o }"})
     assert response.headers["x-result-truncated"] == "true"

@@ -42,7 +42,8 @@ from jyuso_kb.serve.executors import Executors
 from jyuso_kb.serve.guard import Guard
 from jyuso_kb.serve.lifecycle import follow_stores
 from jyuso_kb.serve.logsafety import printable
-from jyuso_kb.serve.national import national_pool
+from jyuso_kb.serve.national import national_pool, open_catalog
+from jyuso_kb.serve.resident import Resident
 from jyuso_kb.serve.routing_endpoints import document_route, route_endpoint
 from jyuso_kb.serve.settings import Settings
 from jyuso_kb.serve.tenants import default_code, open_tenants
@@ -61,16 +62,22 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        loaded = [MunicipalPlan(municipality_of(p.data, p.origin), p) for p in given] or load_plans(config.data)
-        tenants = open_tenants(
-            loaded, config.store, default_code(loaded, config.default_municipality), config.sparql_limits()
-        )
+        resident: Resident | None = None
+        if config.national_store is not None and not given:  # a catalog: each plan loaded when first asked
+            tenants, resident, app.state.national = open_catalog(config)
+        else:
+            loaded = [MunicipalPlan(municipality_of(p.data, p.origin), p) for p in given] or load_plans(config.data)
+            codes = [p.municipality.code for p in loaded]
+            default = default_code(codes, config.default_municipality)
+            tenants = open_tenants(loaded, config.store, default, config.sparql_limits())
+            app.state.national = national_pool(config, tenants)
+        app.state.resident = resident
         validation.prepare()
         standards.names()  # the exports' queries, parsed here once (SPARQL parsing is not thread-safe)
-        app.state.national = national_pool(config, tenants, from_files=not given)
         app.state.national_store = config.national_store
         for tenant in tenants:
-            tenant.sparql.start()
+            if tenant.sparql is not None:
+                tenant.sparql.start()
         if app.state.national is not None:
             app.state.national.start()
         app.state.tenants = tenants
@@ -91,9 +98,13 @@ def create_app(
                 with contextlib.suppress(asyncio.CancelledError):
                     await follower
             for tenant in tenants:
-                tenant.sparql.close()
+                if tenant.sparql is not None:
+                    tenant.sparql.close()
             if app.state.national is not None:
                 app.state.national.close()
+            if resident is not None:
+                resident.close()
+                resident.builds.close()
             app.state.jobs.close()
             app.state.executors.close()
 

@@ -18,7 +18,8 @@ def tenant_of(request: Request) -> Tenant:
 def snapshot_of(request: Request) -> Snapshot:
     """The snapshot this request started with (the Guard pins it), so a swap mid-request cannot mix revisions."""
     pinned = request.scope.get("state", {}).get("snapshot")
-    snap: Snapshot = pinned if pinned is not None else tenant_of(request).snapshot
+    snap: Snapshot | None = pinned if pinned is not None else tenant_of(request).snapshot
+    assert snap is not None, "the Guard answers 503 (plan_loading) before an endpoint runs without its snapshot"
     return snap
 
 

@@ -17,6 +17,7 @@ from jyuso_kb import __version__
 from jyuso_kb.serve.conditional import VALIDATED, send_validated, validated
 from jyuso_kb.serve.errors import error, not_found
 from jyuso_kb.serve.logsafety import printable
+from jyuso_kb.serve.resident import Resident
 from jyuso_kb.serve.snapshot import Snapshot
 from jyuso_kb.serve.tenants import Tenants, scoped
 
@@ -75,7 +76,10 @@ class Guard:
         if within is not None and tenant is not None:
             scope = {**scope, "path": within[1], "raw_path": within[1].encode()}
         path: str = scope["path"]
+        resident: Resident | None = getattr(scope["app"].state, "resident", None) if "app" in scope else None
         snapshot: Snapshot | None = tenant.snapshot if tenant is not None else None
+        if tenant is not None and resident is not None:
+            snapshot = await resident.ready(tenant)  # loaded when first asked; None: still loading past 1 s
         if tenant is not None:
             state = scope.setdefault("state", {})
             state["tenant"] = tenant
@@ -119,6 +123,26 @@ class Guard:
         try:
             if within is not None and tenants is not None and tenant is None:
                 await not_found("市町村", "path", "/v1/municipalities")(scope, receive, send_wrapped)
+                return
+            if tenant is not None and snapshot is None and resident is not None and tenant.code in resident.failed:
+                await error(
+                    503,
+                    "plan_unavailable",
+                    "この市町村の計画を読み込めませんでした。",
+                    "path",
+                    "計画のファイルを確かめるよう管理者に連絡してください(サーバーのログに理由があります)。",
+                    {"retry-after": "30"},
+                )(scope, receive, send_wrapped)
+                return
+            if tenant is not None and snapshot is None:
+                await error(
+                    503,
+                    "plan_loading",
+                    "この市町村の計画を読み込んでいます。",
+                    "path",
+                    "数秒後にもう一度お試しください(Retry-After の秒数)。",
+                    {"retry-after": "3"},
+                )(scope, receive, send_wrapped)
                 return
             if len(scope.get("query_string", b"")) > MAX_QUERY_STRING:
                 await error(

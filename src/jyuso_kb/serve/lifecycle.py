@@ -32,7 +32,7 @@ async def follow_stores(app: FastAPI, interval: float) -> None:
     while True:
         await asyncio.sleep(interval)
         for tenant in app.state.tenants:
-            if tenant.store is not None:
+            if tenant.store is not None and tenant.snapshot is not None:  # one not loaded loads what is active
                 await _follow(app, tenant)
 
 
@@ -40,24 +40,26 @@ async def _follow(app: FastAPI, tenant: Tenant) -> None:
     log = logging.getLogger("jyuso_kb")
     executors: Executors = app.state.executors
     jobs: Jobs = app.state.jobs
-    store = tenant.store
-    assert store is not None
+    store, current = tenant.store, tenant.snapshot
+    if store is None or current is None:
+        return
     active = await run_in(executors.store, store.active_id)
-    if active is None or active == tenant.snapshot.revision:
+    if active is None or active == current.revision:
         return
     try:
-        await jobs.run(partial(trial_load_job, store, active, tenant.snapshot))
+        await jobs.run(partial(trial_load_job, store, active, current))
     except UploadError as err:
         log.error("%s: cannot load the active revision %s: %s", tenant.code, active, err.error.code)
         return
     async with tenant.publish_lock:  # this process' own publish or activate finishes first
-        if active != tenant.snapshot.revision and store.active_id() == active:
+        now = tenant.snapshot
+        if now is not None and active != now.revision and store.active_id() == active:
             try:
                 data = await run_in(executors.store, store.data, active)
             except (OSError, InputError) as err:
                 log.error("%s: cannot load the active revision %s: %s", tenant.code, active, type(err).__name__)
                 return
-            plan = PlanSource(tenant.snapshot.plan.vocabulary, data, f"revision {active}")
+            plan = PlanSource(current.plan.vocabulary, data, f"revision {active}")
             await swap(executors, tenant, plan, active)
             log.info("%s: switched to revision %s, made active by another process", tenant.code, active)
 
@@ -76,6 +78,9 @@ async def swap(
     if national_store is not None:
         await run_in(executors.swap, national.replace, national_store, tenant.code, plan.data, snapshot.revision)
     old_pool = tenant.sparql
+    if old_pool is None:  # the national store answers its SPARQL
+        tenant.snapshot = snapshot
+        return
     pool = old_pool.successor(snapshot.merged)
     pool.start()
     tenant.snapshot = snapshot

@@ -25,8 +25,9 @@ CODE_PARAMETER = {
 
 def _entry(tenants: Tenants, code: str) -> dict[str, Any]:
     tenant = tenants.by_code[code]
+    snap = tenant.snapshot
     return {
-        **tenant.snapshot.listing(),
+        **(snap.listing() if snap is not None else (tenant.about or {})),
         "default": tenant is tenants.default,
         "links": {"self": f"{SCOPE}{code}", "api": f"{SCOPE}{code}/"},
     }
@@ -36,7 +37,8 @@ def add_routes(app: FastAPI) -> None:
     @app.get("/v1/municipalities", tags=["municipalities"])
     async def municipalities(request: Request) -> dict[str, Any]:
         """Every municipality this service answers for, in the order given at start; ``default`` is the one the
-        paths without /v1/municipalities/{code} answer for."""
+        paths without /v1/municipalities/{code} answer for. Served from the national store, a municipality not
+        loaded yet is listed with its code, names and prefecture and ``"loaded": false``."""
         tenants: Tenants = request.app.state.tenants
         return {
             "municipalities": [_entry(tenants, t.code) for t in tenants],

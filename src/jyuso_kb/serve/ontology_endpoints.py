@@ -20,8 +20,9 @@ unknown IRI is a 404 in the error shape.
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Callable
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Annotated, Any, Generic, TypeVar
 from urllib.parse import quote
 
@@ -42,6 +43,7 @@ from jyuso_kb.serve.current import snapshot_of
 from jyuso_kb.serve.errors import ERRORS, ErrorResponse, error, not_found
 from jyuso_kb.serve.executors import run_in
 from jyuso_kb.serve.negotiate import negotiate
+from jyuso_kb.serve.resident import Resident
 from jyuso_kb.serve.snapshot import Snapshot
 from jyuso_kb.serve.tenants import SCOPE, Tenants
 
@@ -95,24 +97,31 @@ class Lazy(Generic[T]):
 
 
 class PerSnapshot(Generic[T]):
-    """A value built once per snapshot of each municipality; the one of its last snapshot is kept."""
+    """A value built once per snapshot of each municipality; the one of its last snapshot is kept, as long as that
+    snapshot is (a municipality dropped from memory drops its value too)."""
 
     def __init__(self, build: Callable[[Snapshot], T]) -> None:
         self._build = build
-        self._kept: dict[str, tuple[Snapshot, T]] = {}
+        self._kept: dict[str, tuple[weakref.ref[Snapshot], T]] = {}
         self._lock = threading.Lock()
 
     def ready(self, snapshot: Snapshot) -> T | None:
         kept = self._kept.get(snapshot.municipality.code)
-        return kept[1] if kept is not None and kept[0] is snapshot else None
+        return kept[1] if kept is not None and kept[0]() is snapshot else None
 
     def build(self, snapshot: Snapshot) -> T:
         with self._lock:
             found = self.ready(snapshot)
             if found is None:
                 found = self._build(snapshot)
-                self._kept[snapshot.municipality.code] = (snapshot, found)
+                code = snapshot.municipality.code
+                self._kept[code] = (weakref.ref(snapshot, partial(self._forget, code)), found)
             return found
+
+    def _forget(self, code: str, gone: weakref.ref[Snapshot]) -> None:
+        kept = self._kept.get(code)
+        if kept is not None and kept[0] is gone:
+            self._kept.pop(code, None)
 
     async def get(self, request: Request, snapshot: Snapshot) -> T:
         found = self.ready(snapshot)
@@ -256,8 +265,11 @@ def add_routes(app: FastAPI) -> None:
         the web page or its description (``/v1/municipalities/{code}/resources/{name}/{item}``)."""
         tenants: Tenants = request.app.state.tenants
         path = f"data/{name}/{item}"
-        for tenant in tenants:
-            snap = tenant.snapshot
+        resident: Resident | None = request.app.state.resident
+        for tenant in tenants.owners(name):
+            snap = tenant.snapshot if resident is None else await resident.ready(tenant)
+            if snap is None:
+                continue
             node = (await known.get(request, snap)).get(path)
             if node is not None:
                 break

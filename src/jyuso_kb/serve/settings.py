@@ -25,6 +25,8 @@ class Settings:
     max_body: int = MAX_BODY
     store: Path | None = None
     national_store: Path | None = None  # an Oxigraph store of every served plan (/v1/sparql then asks them all)
+    resident_plans: int = 32  # with the national store: snapshots kept in memory (≈30 MB each), the rest on disk
+    plan_wait: float = 1.0  # seconds a request waits for its municipality's plan to load before 503 plan_loading
     tokens_file: Path | None = None
     store_poll: float = 1.0  # seconds between looks at the store's active revision (other processes publish too)
     upload_workers: int = 2  # uploads (validate, publish, diff, activation) processed at once
@@ -53,6 +55,8 @@ class Settings:
             sparql_memory=int(env("JYUSO_KB_SPARQL_MEMORY_MIB", "512")) * MIB,
             max_body=int(env("JYUSO_KB_MAX_BODY", str(MAX_BODY))),
             store_poll=float(env("JYUSO_KB_STORE_POLL", "1")),
+            resident_plans=int(env("JYUSO_KB_RESIDENT_PLANS", "32")),
+            plan_wait=float(env("JYUSO_KB_PLAN_WAIT", "1")),
             upload_workers=int(env("JYUSO_KB_UPLOAD_WORKERS", "2")),
             upload_queue=int(env("JYUSO_KB_UPLOAD_QUEUE", "4")),
             upload_wait=float(env("JYUSO_KB_UPLOAD_WAIT", "5")),
@@ -62,6 +66,10 @@ class Settings:
 
     def upload_limits(self) -> Limits:
         return Limits(self.upload_workers, self.upload_queue, self.upload_wait, self.upload_timeout, self.upload_memory)
+
+    def build_limits(self) -> Limits:
+        """Building a municipality's snapshot on its first request (one at a time; the uploads' time and memory)."""
+        return Limits(1, 4096, 3600.0, self.upload_timeout, self.upload_memory)
 
     def sparql_limits(self) -> SparqlLimits:
         return SparqlLimits(

@@ -112,7 +112,9 @@ async def _sparql(request: Request, text: str) -> Response:
     if national is not None:  # the national store: every municipality, or the one the path names
         pool, current, scope = national, (lambda: national), (tenant.code if is_scoped(request) else None)
     else:
-        pool, current, scope = tenant.sparql, (lambda: tenant.sparql), None
+        own = tenant.sparql
+        assert own is not None  # without the national store, every municipality has its own workers
+        pool, current, scope = own, (lambda: tenant.sparql or own), None
     try:
         outcome = await run_current(current, text, accept, scope)
     except PoolBusy:

@@ -18,6 +18,7 @@ from jyuso_kb.plan.municipalities import MunicipalPlan, municipality_of
 from jyuso_kb.plan.source import PlanSource
 from jyuso_kb.serve.snapshot import Snapshot, build_snapshot
 from jyuso_kb.serve.sparql_pool import SparqlLimits, SparqlPool
+from jyuso_kb.store.national import Entry
 from jyuso_kb.store.revisions import Store
 
 SCOPE = "/v1/municipalities/"
@@ -25,13 +26,21 @@ SCOPE = "/v1/municipalities/"
 
 @dataclass
 class Tenant:
-    """One served municipality. ``snapshot`` and ``sparql`` are replaced together by a swap; the rest stays."""
+    """One served municipality. ``snapshot`` and ``sparql`` are replaced together by a swap; the rest stays.
+
+    Served from the national store (``serve/resident.py``), ``snapshot`` is None until a request asks for the
+    municipality (and again once it is dropped from memory), and ``sparql`` is None: the national store answers."""
 
     code: str
-    snapshot: Snapshot
-    sparql: SparqlPool
+    snapshot: Snapshot | None
+    sparql: SparqlPool | None
     store: Store | None
     publish_lock: asyncio.Lock
+    name: str = ""
+    source: Path | None = None  # its plan's folder or file (loaded on demand)
+    source_hash: str = ""  # the content hash of its files (the national store's manifest)
+    data_name: str = ""  # the <name> of its IRIs https://w3id.org/jyuso-kb/data/<name>/… ("": unknown)
+    about: dict[str, object] | None = None  # its GET /v1/municipalities entry while it is not loaded
 
 
 class Tenants:
@@ -47,6 +56,13 @@ class Tenants:
     def __iter__(self) -> Iterator[Tenant]:
         return iter(self.by_code.values())
 
+    def owners(self, name: str) -> list[Tenant]:
+        """Who may hold ``https://w3id.org/jyuso-kb/data/<name>/…``: the municipalities whose IRIs use that name,
+        then those whose name is unknown (loaded ones first)."""
+        known = [t for t in self if t.data_name == name]
+        unknown = [t for t in self if not t.data_name]
+        return known + sorted(unknown, key=lambda t: t.snapshot is None)
+
 
 def scoped(path: str) -> tuple[str, str] | None:
     """``(code, "/v1/programs")`` for ``/v1/municipalities/<code>/programs``; None for any other path (the
@@ -59,9 +75,8 @@ def scoped(path: str) -> tuple[str, str] | None:
     return code, "/v1/" + rest
 
 
-def default_code(plans: Sequence[MunicipalPlan], wanted: str | None) -> str:
+def default_code(codes: Sequence[str], wanted: str | None) -> str:
     """The municipality the unscoped paths answer for: ``wanted`` (JYUSO_KB_DEFAULT_MUNICIPALITY), else the first."""
-    codes = [p.municipality.code for p in plans]
     if not wanted:
         return codes[0]
     if wanted not in codes:
@@ -118,5 +133,26 @@ def open_tenants(
         snapshot = build_snapshot(source, active, store)
         log.info("%s %s: %s", code, plan.municipality.name, why)
         pool = SparqlPool(snapshot.merged, limits)  # started by the caller, once everything is loaded
-        tenants.append(Tenant(code, snapshot, pool, store, asyncio.Lock()))
+        tenants.append(Tenant(code, snapshot, pool, store, asyncio.Lock(), plan.municipality.name))
+    return Tenants(tenants, default)
+
+
+def catalog_tenants(entries: Sequence[Entry], store_root: Path | None, default: str) -> Tenants:
+    """The municipalities of the national store's manifest, none loaded yet (``serve/resident.py`` loads them)."""
+    tenants = []
+    for entry in entries:
+        store = store_of(store_root, entry.code, entry.code == default)
+        source = None if entry.source.startswith("revision ") else Path(entry.source)
+        about: dict[str, object] = {
+            "code": entry.code,
+            "name": entry.name,
+            "name_en": entry.name_en,
+            "prefecture": entry.prefecture,
+            "loaded": False,
+        }
+        tenants.append(
+            Tenant(
+                entry.code, None, None, store, asyncio.Lock(), entry.name, source, entry.hash, entry.data_name, about
+            )
+        )
     return Tenants(tenants, default)

@@ -17,10 +17,12 @@ revision in (a publish). The manifest is written through a temporary file, fsync
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -36,6 +38,7 @@ from jyuso_kb.plan.municipalities import PLAN_SUFFIXES, Municipality, duplicate_
 from jyuso_kb.plan.workbook.sheets import is_workbook
 
 GRAPHS = "https://w3id.org/jyuso-kb/graph/"
+DATA = "https://w3id.org/jyuso-kb/data/"
 VOCABULARY = GRAPHS + "vocabulary"
 _RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
@@ -57,6 +60,8 @@ class Entry:
     source: str  # the folder or file its data came from, or "revision <id>"
     hash: str  # sha256 of its source files (or of the revision's canonical N-Triples)
     triples: int
+    name_en: str = ""
+    data_name: str = ""  # the <name> of its IRIs, https://w3id.org/jyuso-kb/data/<name>/… ("" for other IRIs)
 
 
 @dataclass(frozen=True)
@@ -131,15 +136,19 @@ def _from_rdflib(graph: Graph) -> list[ox.Triple]:
     return [q.triple for q in ox.parse(text, format=ox.RdfFormat.N_TRIPLES)]
 
 
-def _who(triples: Sequence[ox.Triple], where: str) -> Municipality:
-    """The one municipality these triples describe, read as every plan's is (``municipality_of``)."""
+def _who(triples: Sequence[ox.Triple], where: str) -> tuple[Municipality, str]:
+    """The one municipality these triples describe, read as every plan's is (``municipality_of``), and the <name>
+    of its IRI ``https://w3id.org/jyuso-kb/data/<name>/…``."""
     typed = ox.NamedNode(str(JY.Municipality))
     nodes = {t.subject for t in triples if t.predicate.value == _RDF_TYPE and t.object == typed}
     about = Graph()
     for t in triples:
         if t.subject in nodes:
             about.add((rdflib_term(t.subject), rdflib_term(t.predicate), rdflib_term(t.object)))
-    return municipality_of(about, where)
+    who = municipality_of(about, where)
+    node = next(iter(nodes))
+    rest = node.value[len(DATA) :] if isinstance(node, ox.NamedNode) and node.value.startswith(DATA) else ""
+    return who, rest.partition("/")[0] if "/" in rest else ""
 
 
 def rdflib_term(node: object) -> Node:
@@ -161,17 +170,36 @@ def _vocabulary_files() -> list[Path]:
 
 
 def open_store(root: Path) -> ox.Store:
-    """The store, opened for writing (one writer at a time)."""
+    """The store, opened for writing (one writer at a time: hold :func:`writing`)."""
     Path(root).mkdir(parents=True, exist_ok=True)
     return ox.Store(str(oxigraph_dir(root)))
 
 
+@contextmanager
+def writing(root: Path) -> Iterator[None]:
+    """The national store's write lock (``flock`` on ``<root>/lock``): several servers on one store (``--workers N``,
+    replicas) bring it up to date one after the other; the kernel releases it if the process dies."""
+    Path(root).mkdir(parents=True, exist_ok=True)
+    fd = os.open(Path(root) / "lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
 def build(paths: Iterable[Path | str], root: Path) -> Manifest:
-    """Bring the national store in ``root`` up to date with the plans in ``paths`` (as ``--data`` reads them).
+    """Bring the national store in ``root`` up to date with the plans in ``paths`` (as ``--data`` reads them),
+    holding its write lock.
 
     Unchanged plans (same content hash as in the manifest) are not read; changed ones replace their graph;
     municipalities no longer given are removed. InputError for a plan without exactly one municipality, or two
     plans of one code."""
+    with writing(root):
+        return _build(paths, root)
+
+
+def _build(paths: Iterable[Path | str], root: Path) -> Manifest:
     root = Path(root)
     old = read_manifest(root)
     known = old.by_code()
@@ -187,8 +215,8 @@ def build(paths: Iterable[Path | str], root: Path) -> Manifest:
             entry = cached
         else:
             triples = _triples(unit, files)
-            who = _who(triples, str(unit))
-            entry = Entry(who.code, who.name, who.prefecture, str(unit), digest, len(triples))
+            who, name = _who(triples, str(unit))
+            entry = Entry(who.code, who.name, who.prefecture, str(unit), digest, len(triples), who.name_en, name)
             _put(store, who.code, triples)
         if entry.code in seen:
             raise duplicate_code(entry.code, seen[entry.code], str(unit))
@@ -224,10 +252,14 @@ def _put_graph(store: ox.Store, name: str, triples: Sequence[ox.Triple]) -> None
 
 def replace(root: Path, code: str, data: Graph, revision: str) -> Manifest:
     """Put a municipality's published revision in its graph (replacing what was there) and record it."""
-    root = Path(root)
+    with writing(root):
+        return _replace(Path(root), code, data, revision)
+
+
+def _replace(root: Path, code: str, data: Graph, revision: str) -> Manifest:
     manifest = read_manifest(root)
     triples = _from_rdflib(data)
-    who = _who(triples, f"revision {revision}")
+    who, name = _who(triples, f"revision {revision}")
     if who.code != code:
         raise InputError(
             "municipality_mismatch",
@@ -239,7 +271,7 @@ def replace(root: Path, code: str, data: Graph, revision: str) -> Manifest:
     _put(store, code, triples)
     store.flush()
     del store
-    entry = Entry(code, who.name, who.prefecture, f"revision {revision}", revision, len(triples))
+    entry = Entry(code, who.name, who.prefecture, f"revision {revision}", revision, len(triples), who.name_en, name)
     entries = [e for e in manifest.entries if e.code != code] + [entry]
     updated = Manifest(manifest.vocabulary, tuple(entries))
     _write_manifest(root, updated)
