@@ -11,6 +11,7 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 from fastapi.testclient import TestClient
 
@@ -60,6 +61,29 @@ def test_build_names_each_municipality_and_skips_unchanged_plans(towns: Path, tm
     assert second.by_code()[KASOU].hash != first.by_code()[KASOU].hash
     shutil.rmtree(towns / "kasou")
     assert [e.code for e in national.build([towns], root).entries] == [UOZU]
+
+
+def test_a_change_is_a_new_generation_and_readers_keep_theirs(towns: Path, tmp_path: Path) -> None:
+    """Writers never touch the folder readers have open: each change is a new generation the manifest then names;
+    an unchanged build writes nothing; three generations are kept."""
+    root = tmp_path / "national"
+    first = national.build([towns], root)
+    manifest = root / "manifest.json"
+    stamp = manifest.stat().st_mtime_ns
+    assert national.build([towns], root).store == first.store and manifest.stat().st_mtime_ns == stamp
+    reader = ox.Store.read_only(str(national.oxigraph_dir(root)))
+    count = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
+    before = next(iter(reader.query(count)))["n"].value
+    stores = [first.store]
+    for round in range(4):
+        note = towns / "kasou" / "plan.ttl"
+        note.write_text(note.read_text(encoding="utf-8") + f"\n# change {round}\n", encoding="utf-8")
+        stores.append(national.build([towns], root).store)
+    assert len(set(stores)) == 5
+    assert next(iter(reader.query(count)))["n"].value == before  # the old generation, still whole where it is open
+    kept = sorted(p.name for p in (root / "stores").iterdir())
+    assert [f"stores/{name}" for name in kept] == stores[-3:]
+    assert national.oxigraph_dir(root) == root / stores[-1]
 
 
 def test_two_plans_of_one_code_are_refused(towns: Path, tmp_path: Path) -> None:

@@ -55,6 +55,11 @@ class OxigraphTarget:
 
     root: Path
 
+    def reads(self) -> tuple[str, ...]:
+        """Files the worker opens from Python: the manifest, which names the store's current generation (Oxigraph
+        opens the store's own files outside Python's audit hook)."""
+        return (str(Path(self.root) / "manifest.json"),)
+
     def open(self) -> Runner:
         manifest = Path(self.root) / "manifest.json"
         state: dict[str, Any] = {}

@@ -53,6 +53,10 @@ class RdflibTarget:
     def open(self) -> Runner:
         return lambda text, accept, scope, row_cap, byte_cap: execute(self.graph, text, accept, row_cap, byte_cap)
 
+    def reads(self) -> tuple[str, ...]:
+        """Files the worker itself opens (beside the Python installation): none, the graph is in memory."""
+        return ()
+
 
 Target = RdflibTarget | OxigraphTarget
 
@@ -164,9 +168,8 @@ class SparqlPool:
         self.target: Target = RdflibTarget(source) if isinstance(source, Graph) else source
         self.limits = limits or SparqlLimits()
         self.timeout = self.limits.timeout
-        self._allowed = tuple(
-            {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix, *sys.path) if p}
-        )
+        reads = (sys.prefix, sys.base_prefix, sys.exec_prefix, *sys.path, *self.target.reads())
+        self._allowed = tuple({os.path.realpath(p) for p in reads if p})
         self._idle: asyncio.Queue[Any] = asyncio.Queue()
         self._workers: list[_Worker] = []
         self.closed = False
