@@ -30,6 +30,7 @@ from jyuso_kb.plan.source import PlanSource
 from jyuso_kb.serve import (
     catalog_endpoints,
     municipality_endpoints,
+    national_endpoints,
     ontology_endpoints,
     revision_endpoints,
     routing_endpoints,
@@ -43,6 +44,7 @@ from jyuso_kb.serve.guard import Guard
 from jyuso_kb.serve.lifecycle import follow_stores
 from jyuso_kb.serve.logsafety import printable
 from jyuso_kb.serve.national import national_pool
+from jyuso_kb.serve.national_index import NationalState, vocabulary, vocabulary_names
 from jyuso_kb.serve.routing_endpoints import document_route, route_endpoint
 from jyuso_kb.serve.settings import Settings
 from jyuso_kb.serve.tenants import default_code, open_tenants
@@ -69,6 +71,9 @@ def create_app(
         standards.names()  # the exports' queries, parsed here once (SPARQL parsing is not thread-safe)
         app.state.national = national_pool(config, tenants, from_files=not given)
         app.state.national_store = config.national_store
+        if config.national_store is not None:
+            vocabulary(), vocabulary_names()  # read here once, before any request
+            app.state.national_index = NationalState(config.national_store)
         for tenant in tenants:
             tenant.sparql.start()
         if app.state.national is not None:
@@ -146,6 +151,7 @@ def create_app(
     catalog_endpoints.add_routes(app)
     routing_endpoints.add_routes(app)
     sparql_endpoints.add_routes(app)
+    national_endpoints.add_routes(app)
     validate_endpoint.add_routes(app)
     ontology_endpoints.add_routes(app)
     mount_web(app)

@@ -4,6 +4,7 @@ Layout of a national store folder::
 
     <root>/oxigraph/        the Oxigraph (RocksDB) store: one named graph per municipality, one for the vocabulary
     <root>/manifest.json    per municipality: content hash of its source, name, prefecture, triples, revision
+    <root>/facts/<code>.json what the national endpoints know of it (``national_facts``), for that content hash
 
 Each municipality's plan data is in the graph ``https://w3id.org/jyuso-kb/graph/municipality/<code>``; the project's
 ontology and thesaurus are in ``https://w3id.org/jyuso-kb/graph/vocabulary``. A municipality's graph holds what its
@@ -12,7 +13,8 @@ rules derive: rules and validation stay per plan, in rdflib.
 
 :func:`build` brings the store up to date with plan folders: a plan whose files hash to the manifest's hash is left
 as it is, so a second build of an unchanged catalog reads no plan. :func:`replace` puts one municipality's new
-revision in (a publish). The manifest is written through a temporary file, fsync and ``os.replace``.
+revision in (a publish). Both write the municipality's facts file before the manifest, which is written through a
+temporary file, fsync and ``os.replace``.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from jyuso_kb.namespaces import JY
 from jyuso_kb.plan.load import load_plan
 from jyuso_kb.plan.municipalities import PLAN_SUFFIXES, Municipality, duplicate_code, municipality_of, plan_units
 from jyuso_kb.plan.workbook.sheets import is_workbook
+from jyuso_kb.store import national_facts
 
 GRAPHS = "https://w3id.org/jyuso-kb/graph/"
 VOCABULARY = GRAPHS + "vocabulary"
@@ -194,8 +197,11 @@ def build(paths: Iterable[Path | str], root: Path) -> Manifest:
             raise duplicate_code(entry.code, seen[entry.code], str(unit))
         seen[entry.code] = str(unit)
         entries.append(entry)
+        if national_facts.read(root, entry.code, entry.hash) is None:
+            _write_facts(store, root, entry)
     for code in set(known) - set(seen):
         store.remove_graph(ox.NamedNode(municipality_graph(code)))
+        national_facts.remove(root, code)
     vocabulary = _hash(Path("/"), _vocabulary_files())
     if vocabulary != old.vocabulary:
         triples = [t for p in _vocabulary_files() for t in _vocabulary_triples(p)]
@@ -209,6 +215,10 @@ def build(paths: Iterable[Path | str], root: Path) -> Manifest:
 
 def _vocabulary_triples(path: Path) -> list[ox.Triple]:
     return [q.triple for q in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE)]
+
+
+def _write_facts(store: ox.Store, root: Path, entry: Entry) -> None:
+    national_facts.write(root, entry.code, entry.hash, national_facts.compute(store, municipality_graph(entry.code)))
 
 
 def _put(store: ox.Store, code: str, triples: Sequence[ox.Triple]) -> None:
@@ -237,9 +247,10 @@ def replace(root: Path, code: str, data: Graph, revision: str) -> Manifest:
         )
     store = open_store(root)
     _put(store, code, triples)
+    entry = Entry(code, who.name, who.prefecture, f"revision {revision}", revision, len(triples))
+    _write_facts(store, root, entry)
     store.flush()
     del store
-    entry = Entry(code, who.name, who.prefecture, f"revision {revision}", revision, len(triples))
     entries = [e for e in manifest.entries if e.code != code] + [entry]
     updated = Manifest(manifest.vocabulary, tuple(entries))
     _write_manifest(root, updated)
