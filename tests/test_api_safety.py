@@ -1105,6 +1105,10 @@ BAD_REQUESTS: dict[tuple[str, str], tuple[dict[str, Any], int]] = {
     ("GET", "/rules/{item}"): ({"path": "no-such-rule"}, 404),
     ("GET", "/data/{name}/{item}"): ({"path": "uozu/no-such-thing"}, 404),
     ("GET", "/v1/resources/{name}/{item}"): ({"path": "uozu/no-such-thing"}, 404),
+    # without a national store (this app has none) the national answers say so, whatever the parameters
+    ("GET", "/v1/national/programs"): ({"params": {"limit": "0"}}, 404),
+    ("GET", "/v1/national/summary"): ({"params": {"by": "city"}}, 404),
+    ("GET", "/v1/national/collaboration"): ({"params": {"function": "none"}}, 404),
 }
 SHARED: tuple[str, ...] = (
     "/health",
@@ -1112,6 +1116,7 @@ SHARED: tuple[str, ...] = (
     "/v1/context.jsonld",
     "/context.jsonld",
     "/v1/workbook/template",
+    "/v1/national/",
 )
 SHARED += ("/ontology", "/shapes", "/needs/", "/law/", "/rules/", "/data/")  # IRIs: the same for every municipality
 # Every plan-scoped operation again under /v1/municipalities/{code}/, with the same bad request and the same answer.

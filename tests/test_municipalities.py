@@ -180,6 +180,7 @@ def test_the_openapi_document_lists_every_plan_scoped_path_per_municipality(thre
     scoped = {p for p in paths if p.startswith("/v1/municipalities/{code}/")}
     plain = {p for p in paths if p.startswith("/v1/") and not p.startswith("/v1/municipalities")}
     shared = {"/v1/context.jsonld", "/v1/workbook/template"}
+    shared |= {"/v1/national/programs", "/v1/national/summary", "/v1/national/collaboration"}
     assert {p.replace("/v1/municipalities/{code}/", "/v1/") for p in scoped} == plain - shared
     operation = paths["/v1/municipalities/{code}/programs/{program_id}"]["get"]
     assert [p["name"] for p in operation["parameters"]] == ["code", "program_id"]

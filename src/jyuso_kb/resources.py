@@ -1,4 +1,5 @@
-"""Where the knowledge lives: ontology/, shapes/, rules/, checks/, exports/, standards/ and data/ (the embedded plans)."""
+"""Where the knowledge lives: ontology/, shapes/, rules/, checks/, exports/, standards/, queries/ and data/ (the embedded
+plans)."""
 
 from __future__ import annotations
 
@@ -34,6 +35,16 @@ def export_files() -> list[Path]:
     building a JSON document (``exports/<name>/about.txt`` and one ``<list>.rq`` per list)."""
     folder = root() / "exports"
     return sorted([*folder.glob("*.rq"), *(p.parent for p in folder.glob("*/about.txt"))])
+
+
+def national_query(name: str) -> Path:
+    """A query of the national endpoints (``queries/national/<name>.rq``)."""
+    return root() / "queries" / "national" / f"{name}.rq"
+
+
+def national_questions() -> list[Path]:
+    """The example questions across municipalities (``queries/national/questions/*.rq``), for /v1/sparql."""
+    return sorted((root() / "queries" / "national" / "questions").glob("*.rq"))
 
 
 def standard_shapes(name: str) -> Path:

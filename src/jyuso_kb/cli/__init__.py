@@ -11,12 +11,25 @@ import sys
 from collections.abc import Sequence
 
 from jyuso_kb import __version__
-from jyuso_kb.cli import check, diff, export, programs, render, route, serve, token, validate, who_handles, workbook
+from jyuso_kb.cli import (
+    check,
+    diff,
+    export,
+    programs,
+    render,
+    route,
+    serve,
+    sparql_server,
+    token,
+    validate,
+    who_handles,
+    workbook,
+)
 from jyuso_kb.cli.common import EXIT_BAD_INPUT, EXIT_OK, place
 from jyuso_kb.cli.parser import VERSION_HELP, JapaneseArgumentParser
 from jyuso_kb.errors import InputError
 
-COMMANDS = (validate, export, programs, route, who_handles, diff, serve, workbook, render, check, token)
+COMMANDS = (validate, export, programs, route, who_handles, diff, serve, sparql_server, workbook, render, check, token)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -30,6 +30,7 @@ from jyuso_kb.plan.source import PlanSource
 from jyuso_kb.serve import (
     catalog_endpoints,
     municipality_endpoints,
+    national_endpoints,
     ontology_endpoints,
     revision_endpoints,
     routing_endpoints,
@@ -43,6 +44,7 @@ from jyuso_kb.serve.guard import Guard
 from jyuso_kb.serve.lifecycle import follow_stores
 from jyuso_kb.serve.logsafety import printable
 from jyuso_kb.serve.national import national_pool, open_catalog
+from jyuso_kb.serve.national_index import NationalState, vocabulary, vocabulary_names
 from jyuso_kb.serve.resident import Resident
 from jyuso_kb.serve.routing_endpoints import document_route, route_endpoint
 from jyuso_kb.serve.settings import Settings
@@ -75,6 +77,9 @@ def create_app(
         validation.prepare()
         standards.names()  # the exports' queries, parsed here once (SPARQL parsing is not thread-safe)
         app.state.national_store = config.national_store
+        if config.national_store is not None:
+            vocabulary(), vocabulary_names()  # read here once, before any request
+            app.state.national_index = NationalState(config.national_store)
         for tenant in tenants:
             if tenant.sparql is not None:
                 tenant.sparql.start()
@@ -84,6 +89,8 @@ def create_app(
         app.state.tokens = Tokens.load(config.tokens_file)
         app.state.executors = Executors.start()
         app.state.jobs = Jobs(config.upload_limits())
+        if config.national_store is not None:
+            app.state.national_index.start(app.state.executors.national)
         # The plan's graphs and indexes live as long as the process: keep the cyclic GC from walking them on
         # every full collection (a full walk stalled requests for 100–400 ms under load).
         gc.collect()
@@ -157,6 +164,7 @@ def create_app(
     catalog_endpoints.add_routes(app)
     routing_endpoints.add_routes(app)
     sparql_endpoints.add_routes(app)
+    national_endpoints.add_routes(app)
     validate_endpoint.add_routes(app)
     ontology_endpoints.add_routes(app)
     mount_web(app)

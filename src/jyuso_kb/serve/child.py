@@ -111,11 +111,17 @@ def near_memory_limit(margin: int = 32 * 1024 * 1024) -> bool:
     return limit != resource.RLIM_INFINITY and _status("VmPeak") + margin >= limit
 
 
-def _detach(parent: int, keep: int, headroom: int) -> None:
+def die_with_parent(parent: int, signum: int = signal.SIGKILL) -> None:
+    """In a child (after fork, also before an exec: the setting survives it): have the kernel send ``signum`` when
+    the thread that forked it ends; exit at once when the parent ``parent`` died before this was armed."""
     libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    if os.getppid() != parent:  # the parent died before the death signal was armed
+    libc.prctl(_PR_SET_PDEATHSIG, signum, 0, 0, 0)
+    if os.getppid() != parent:
         os._exit(1)
+
+
+def _detach(parent: int, keep: int, headroom: int) -> None:
+    die_with_parent(parent)
     for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(signum, signal.SIG_DFL)
     with contextlib.suppress(ValueError):

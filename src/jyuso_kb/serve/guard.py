@@ -25,7 +25,15 @@ ACCESS_LOG = logging.getLogger("jyuso_kb.access")
 MAX_QUERY_STRING = 4096
 PRIVATE_PATHS = ("/v1/route", "/v1/who-handles", "/v1/validate", "/v1/revisions")
 # Open to other origins (CORS): the catalog answers that conditional GET validates, and the other public lists.
-CATALOG_PATHS = (*VALIDATED, "/v1/changes", "/v1/municipalities", "/v1/workbook/template", "/health", "/data/")
+CATALOG_PATHS = (
+    *VALIDATED,
+    "/v1/changes",
+    "/v1/municipalities",
+    "/v1/workbook/template",
+    "/v1/national/",
+    "/health",
+    "/data/",
+)
 # The Swagger UI pages (fastapi_offline): their script and style sheet come from /docs/assets, and each page has one
 # inline script, allowed by its hash (computed from the page as served, so it always matches).
 DOCS_PAGES = ("/docs", "/docs/oauth2-redirect")

@@ -13,7 +13,7 @@ from jyuso_kb.serve.errors import ERRORS, not_found
 from jyuso_kb.serve.tenants import SCOPE, Tenants
 
 # Paths that are the same for every municipality: not repeated under /v1/municipalities/{code}/.
-UNSCOPED = ("/v1/municipalities", "/v1/context.jsonld", "/v1/workbook/template")
+UNSCOPED = ("/v1/municipalities", "/v1/context.jsonld", "/v1/workbook/template", "/v1/national/")
 CODE_PARAMETER = {
     "name": "code",
     "in": "path",

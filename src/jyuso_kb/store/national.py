@@ -7,6 +7,7 @@ Layout of a national store folder::
     <root>/manifest.json    which generation is current; per municipality: content hash of its source, names,
                             prefecture, triples, revision
     <root>/lock             held by the one writer (several servers may share the folder)
+    <root>/facts/<code>.json what the national endpoints know of it (``national_facts``), for that content hash
 
 Each municipality's plan data is in the graph ``https://w3id.org/jyuso-kb/graph/municipality/<code>``; the project's
 ontology and thesaurus are in ``https://w3id.org/jyuso-kb/graph/vocabulary``. A municipality's graph holds what its
@@ -18,6 +19,7 @@ as it is, so a second build of an unchanged catalog reads no plan and writes not
 municipality's new revision in (a publish). A change is written to a new generation (a checkpoint of the current
 one, hard-linked), never to the folder readers have open; the manifest, written through a temporary file, fsync and
 ``os.replace``, then names it, and readers reopen. The last three generations are kept.
+Both write each municipality's facts file (for the national endpoints) before the manifest.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ from jyuso_kb.namespaces import JY
 from jyuso_kb.plan.load import load_plan
 from jyuso_kb.plan.municipalities import PLAN_SUFFIXES, Municipality, duplicate_code, municipality_of, plan_units
 from jyuso_kb.plan.workbook.sheets import is_workbook
+from jyuso_kb.store import national_facts
 
 GRAPHS = "https://w3id.org/jyuso-kb/graph/"
 DATA = "https://w3id.org/jyuso-kb/data/"
@@ -221,6 +224,12 @@ class _Generation:
             self._store = ox.Store(str(target))
         return self._store
 
+    def reader(self) -> ox.Store:
+        """The store to read from: the new generation when there is one, else the current one (read-only)."""
+        if self._store is not None:
+            return self._store
+        return ox.Store.read_only(str(self.root / self.current))
+
     def close(self) -> str:
         """The generation readers should open now (the new one when something changed)."""
         if self._store is None:
@@ -302,6 +311,12 @@ def _build(paths: Iterable[Path | str], root: Path) -> Manifest:
         generation.store().bulk_extend(pending)
     for code in set(known) - set(seen):
         generation.store().remove_graph(ox.NamedNode(municipality_graph(code)))
+        national_facts.remove(root, code)
+    missing = [e for e in entries if national_facts.read(root, e.code, e.hash) is None]
+    if missing:
+        reader = generation.reader()
+        for entry in missing:
+            _write_facts(reader, root, entry)
     vocabulary = _hash(Path("/"), _vocabulary_files())
     if vocabulary != old.vocabulary:
         triples = [t for p in _vocabulary_files() for t in _vocabulary_triples(p)]
@@ -315,6 +330,10 @@ def _build(paths: Iterable[Path | str], root: Path) -> Manifest:
 
 def _vocabulary_triples(path: Path) -> list[ox.Triple]:
     return [q.triple for q in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE)]
+
+
+def _write_facts(store: ox.Store, root: Path, entry: Entry) -> None:
+    national_facts.write(root, entry.code, entry.hash, national_facts.compute(store, municipality_graph(entry.code)))
 
 
 def _put_graph(store: ox.Store, name: str, triples: Sequence[ox.Triple]) -> None:
@@ -344,6 +363,7 @@ def _replace(root: Path, code: str, data: Graph, revision: str) -> Manifest:
     generation = _Generation(root, manifest.store)
     _put_graph(generation.store(), municipality_graph(code), triples)
     entry = Entry(code, who.name, who.prefecture, f"revision {revision}", revision, len(triples), who.name_en, name)
+    _write_facts(generation.store(), root, entry)
     entries = [e for e in manifest.entries if e.code != code] + [entry]
     updated = Manifest(manifest.vocabulary, tuple(entries), generation.close())
     _write_manifest(root, updated)
