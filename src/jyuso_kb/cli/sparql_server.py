@@ -33,7 +33,7 @@ from types import FrameType
 
 from jyuso_kb.cli.common import EXIT_OK
 from jyuso_kb.errors import InputError
-from jyuso_kb.serve.child import die_with_parent
+from jyuso_kb.lifetime import die_with_parent
 from jyuso_kb.store import national
 
 DEFAULT_PORT = 7878

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ctypes
 import os
 import resource
 import signal
@@ -29,7 +28,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 
-_PR_SET_PDEATHSIG = 1
+from jyuso_kb.lifetime import die_with_parent
+
 EXIT_MEMORY = 3  # a child that failed within reach of its memory limit (an allocation failed, whatever it raised)
 
 
@@ -109,15 +109,6 @@ def near_memory_limit(margin: int = 32 * 1024 * 1024) -> bool:
     this tells them from a failure of the job itself."""
     limit = resource.getrlimit(resource.RLIMIT_AS)[0]
     return limit != resource.RLIM_INFINITY and _status("VmPeak") + margin >= limit
-
-
-def die_with_parent(parent: int, signum: int = signal.SIGKILL) -> None:
-    """In a child (after fork, also before an exec: the setting survives it): have the kernel send ``signum`` when
-    the thread that forked it ends; exit at once when the parent ``parent`` died before this was armed."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(_PR_SET_PDEATHSIG, signum, 0, 0, 0)
-    if os.getppid() != parent:
-        os._exit(1)
 
 
 def _detach(parent: int, keep: int, headroom: int) -> None:

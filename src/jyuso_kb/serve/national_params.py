@@ -133,7 +133,11 @@ def filters(given: dict[str, str], terms: Vocabulary | None = None) -> Filters:
     prefecture = _text(given, "prefecture")
     municipality = given.get("municipality")
     if municipality is not None and not CODE.fullmatch(municipality):
-        raise _invalid("municipality", "municipality は6桁の全国地方公共団体コードです。", "GET /v1/municipalities の code を指定してください。")
+        raise _invalid(
+            "municipality",
+            "municipality は6桁の全国地方公共団体コードです。",
+            "GET /v1/municipalities の code を指定してください。",
+        )
     item = _named(
         given,
         "legal_item",
