@@ -125,7 +125,7 @@ def test_argparse_errors_are_japanese_and_exit_2(
         assert err.startswith("使い方: jyuso-kb [-h] [--version] コマンド ...\n")
         assert err.endswith(
             "jyuso-kb: エラー: コマンド の指定が正しくありません: 「routes」 は選べません(選べる値: 「validate」、"
-            "「export」、「programs」、「route」、「who-handles」、「diff」、「serve」、「workbook」、「render」、"
+            "「export」、「programs」、「route」、「who-handles」、「diff」、「serve」、「sparql-server」、「workbook」、「render」、"
             "「check」、「token」)\n  ヒント: jyuso-kb -h で使い方を表示します。\n"
         )
     else:
