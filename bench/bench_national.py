@@ -33,6 +33,8 @@ from pathlib import Path
 
 import httpx
 
+from jyuso_kb.store import national
+
 ROOT = Path(__file__).resolve().parents[1]
 HOUSEHOLD = {"needs": ["8050", "ひきこもり"], "consent": True}
 WHO = {"q": "税金を滞納している"}
@@ -265,8 +267,6 @@ def sparql_against_rdflib(catalog_dir: Path, work: Path, plans: int) -> dict[str
 def nationwide(store: Path) -> float:
     import pyoxigraph as ox
 
-    from jyuso_kb.store import national
-
     oxi = ox.Store.read_only(str(national.oxigraph_dir(store)))
     times = []
     for _ in range(3):
@@ -296,7 +296,7 @@ def main() -> None:
     print(
         f"national store: {first['municipalities']:.0f} municipalities, {first['triples']:,.0f} triples: first build "
         f"{first['seconds']:.1f} s (RSS {first['rss_mib']:.0f} MiB), unchanged rebuild {again['seconds']:.2f} s, "
-        f"{du(store / 'oxigraph'):.0f} MiB on disk"
+        f"{du(national.oxigraph_dir(store)):.0f} MiB on disk"
     )
     print(f"nationwide count per prefecture on Oxigraph: {nationwide(store):.2f} s")
     compared = sparql_against_rdflib(folder, work, args.sparql_plans)

@@ -19,6 +19,7 @@ import pyoxigraph as ox
 from jyuso_kb.serve.sparql_query import SparqlOutcome, check_query, render_ask, render_graph, render_select
 from jyuso_kb.store.national import VOCABULARY, municipality_graph, oxigraph_dir, rdflib_term
 
+ROCKSDB_ADDRESS_SPACE = 1024 * 1024 * 1024
 Runner = Callable[[str, str, str | None, int, int], SparqlOutcome]
 
 
@@ -59,6 +60,12 @@ class OxigraphTarget:
         """Files the worker opens from Python: the manifest, which names the store's current generation (Oxigraph
         opens the store's own files outside Python's audit hook)."""
         return (str(Path(self.root) / "manifest.json"),)
+
+    def headroom(self, memory: int) -> int:
+        """The configured limit plus what opening the store reserves: RocksDB starts threads, each with its stack
+        and a malloc arena of 64 MiB of address space (reserved, not used); under 512 MiB alone, a worker could not
+        open the store (422 query_memory on the first query)."""
+        return memory + ROCKSDB_ADDRESS_SPACE
 
     def open(self) -> Runner:
         manifest = Path(self.root) / "manifest.json"

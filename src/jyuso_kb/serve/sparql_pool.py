@@ -57,6 +57,10 @@ class RdflibTarget:
         """Files the worker itself opens (beside the Python installation): none, the graph is in memory."""
         return ()
 
+    def headroom(self, memory: int) -> int:
+        """The address space a worker may add to the server's: the configured limit."""
+        return memory
+
 
 Target = RdflibTarget | OxigraphTarget
 
@@ -141,7 +145,7 @@ class PoolClosed(Exception):
 
 class _Worker:
     def __init__(self, target: Target, allowed: tuple[str, ...], limits: SparqlLimits) -> None:
-        self.child = fork(lambda conn: _worker(conn, target, allowed, limits), limits.memory)
+        self.child = fork(lambda conn: _worker(conn, target, allowed, limits), target.headroom(limits.memory))
 
     @property
     def conn(self) -> Connection:
