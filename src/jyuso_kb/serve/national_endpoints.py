@@ -13,7 +13,7 @@ national store they answer 404 ``national_store_not_configured``. The parameters
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -32,6 +32,7 @@ from jyuso_kb.serve.national_params import (
 )
 
 TAG = "national"
+Q = TypeVar("Q")
 _ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorResponse, "description": "パラメータが正しくない(未知・重複・値の誤り)"},
     404: {"model": ErrorResponse, "description": "全国ストアが設定されていない(national_store_not_configured)"},
@@ -107,10 +108,19 @@ def not_configured() -> JSONResponse:
     )
 
 
-async def _answer(request: Request, answer: Callable[[NationalIndex, Vocabulary], dict[str, Any]]) -> JSONResponse:
+async def _answer(
+    request: Request,
+    parse: Callable[[list[tuple[str, str]]], Q],
+    answer: Callable[[NationalIndex, Q, Vocabulary], dict[str, Any]],
+) -> JSONResponse:
+    """One national answer: 404 without a national store, 400 for a bad parameter, else ``answer`` over the index."""
     state = _state(request)
     if state is None:
         return not_configured()
+    try:
+        q = parse(request.query_params.multi_items())
+    except ParamError as err:
+        return error(400, err.code, err.message, err.where, err.hint)
     try:
         index = await state.current(request.app.state.executors.national)
     except TimeoutError:
@@ -122,11 +132,7 @@ async def _answer(request: Request, answer: Callable[[NationalIndex, Vocabulary]
             "数秒後に再度お試しください。",
             {"retry-after": "5"},
         )
-    return JSONResponse(answer(index, vocabulary()))
-
-
-def _bad(err: ParamError) -> JSONResponse:
-    return error(400, err.code, err.message, err.where, err.hint)
+    return JSONResponse(answer(index, q, vocabulary()))
 
 
 def add_routes(app: FastAPI) -> None:
@@ -156,13 +162,7 @@ def add_routes(app: FastAPI) -> None:
         ),
     )
     async def national_programs(request: Request) -> JSONResponse:
-        if _state(request) is None:
-            return not_configured()
-        try:
-            q = parse_programs(request.query_params.multi_items())
-        except ParamError as err:
-            return _bad(err)
-        return await _answer(request, lambda index, terms: answers.programs(index, q, terms))
+        return await _answer(request, parse_programs, answers.programs)
 
     @app.get(
         "/v1/national/summary",
@@ -186,13 +186,7 @@ def add_routes(app: FastAPI) -> None:
         ),
     )
     async def national_summary(request: Request) -> JSONResponse:
-        if _state(request) is None:
-            return not_configured()
-        try:
-            q = parse_summary(request.query_params.multi_items())
-        except ParamError as err:
-            return _bad(err)
-        return await _answer(request, lambda index, terms: answers.summary(index, q, terms))
+        return await _answer(request, parse_summary, answers.summary)
 
     @app.get(
         "/v1/national/collaboration",
@@ -217,10 +211,4 @@ def add_routes(app: FastAPI) -> None:
         ),
     )
     async def national_collaboration(request: Request) -> JSONResponse:
-        if _state(request) is None:
-            return not_configured()
-        try:
-            q = parse_collaboration(request.query_params.multi_items())
-        except ParamError as err:
-            return _bad(err)
-        return await _answer(request, lambda index, terms: answers.collaboration(index, q, terms))
+        return await _answer(request, parse_collaboration, answers.collaboration)

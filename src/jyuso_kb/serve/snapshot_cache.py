@@ -110,8 +110,6 @@ def load(path: Path, vocabulary: Graph) -> Snapshot | None:
     try:
         with path.open("rb") as source:
             found = _Reader(source, vocabulary).load()  # type: ignore[arg-type]
-    except FileNotFoundError:
-        return None
-    except (OSError, *UNREADABLE):
+    except (OSError, *UNREADABLE):  # none yet, or written by another code version, or cut short
         return None
     return found if isinstance(found, Snapshot) else None
