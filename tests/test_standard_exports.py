@@ -269,3 +269,21 @@ def test_the_cli_and_the_api_give_the_same_export(api: TestClient, kasou: PlanSo
     assert scoped.text == served.text
     missing = api.get("/v1/export/no-such-standard")
     assert missing.status_code == 404 and missing.json()["error"]["where"] == "standard"
+
+
+def test_listing_exports_parses_nothing_and_parallel_first_renders_match_sequential_ones(plan: PlanSource) -> None:
+    """The service starts without parsing the exports' queries (1.5 s of start-up): names come from the files. The
+    first requests for several exports may parse at once in request threads; they give the bytes one by one gives."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from jyuso_kb.formats import standards
+
+    merged = plan.merged()
+    standards.standard.cache_clear()
+    listed = standards.names()
+    assert {"cpsv-ap", "hsds", "dcat"} <= set(listed)
+    assert standards.standard.cache_info().currsize == 0
+    with ThreadPoolExecutor(max_workers=len(listed)) as pool:
+        parallel = list(pool.map(lambda name: standards.render(merged, name), listed))
+    standards.standard.cache_clear()
+    assert parallel == [standards.render(merged, name) for name in listed]

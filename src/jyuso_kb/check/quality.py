@@ -11,11 +11,10 @@ from functools import lru_cache
 from pathlib import Path
 
 from rdflib import SKOS, Graph, URIRef
-from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.sparql import Query
 from rdflib.term import Node
 
-from jyuso_kb import resources
+from jyuso_kb import query_parsing, resources
 from jyuso_kb.plan.terms import label, local_id
 from jyuso_kb.reason.headers import read_headers
 
@@ -67,7 +66,7 @@ def load_check(path: Path) -> Check:
         title=head.get("title", path.stem),
         severity=head.get("severity", "error"),
         hint=head.get("hint", ""),
-        query=prepareQuery(text),
+        query=query_parsing.prepare(text),
         workbook_hint=head.get("workbook-hint", ""),
     )
 

@@ -11,16 +11,15 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import orjson
 from rdflib import Graph, Literal
-from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.sparql import Query
 
-from jyuso_kb import resources
+from jyuso_kb import query_parsing, resources
 from jyuso_kb.formats import export
 from jyuso_kb.formats.tables import TableSpec, objects_of
 from jyuso_kb.reason.headers import read_headers
@@ -111,39 +110,41 @@ def _document(folder: Path) -> Standard:
     tables = []
     for name in (n.strip() for n in headers.get("lists", "").split(",") if n.strip()):
         text = (folder / f"{name}.rq").read_text(encoding="utf-8")
-        tables.append(Table(name, prepareQuery(text), TableSpec.of(read_headers(text))))
+        tables.append(Table(name, query_parsing.prepare(text), TableSpec.of(read_headers(text))))
     return Standard(folder.name, headers, tables=tuple(tables))
 
 
-@lru_cache(maxsize=1)
+def _paths() -> dict[str, Path]:
+    return {(p.name if p.is_dir() else p.stem): p for p in resources.export_files()}
+
+
+@cache
+def standard(name: str) -> Standard:
+    """One export, its queries parsed on first use (KeyError for a name :func:`names` does not list)."""
+    path = _paths()[name]
+    if path.is_dir():
+        return _document(path)
+    text = path.read_text(encoding="utf-8")
+    return Standard(name, read_headers(text), construct=query_parsing.prepare(text))
+
+
 def _standards() -> dict[str, Standard]:
-    found = {}
-    for path in resources.export_files():
-        if path.is_dir():
-            found[path.name] = _document(path)
-        else:
-            text = path.read_text(encoding="utf-8")
-            found[path.stem] = Standard(path.stem, read_headers(text), construct=prepareQuery(text))
-    return dict(sorted(found.items()))
+    return {name: standard(name) for name in names()}
 
 
 def names() -> tuple[str, ...]:
-    """The standards there is an export for (``cpsv-ap``, ``hsds`` …); parses every export's queries once."""
-    return tuple(_standards())
-
-
-def standard(name: str) -> Standard:
-    return _standards()[name]
+    """The standards there is an export for (``cpsv-ap``, ``hsds`` …), from the file names: nothing is parsed."""
+    return tuple(sorted(_paths()))
 
 
 def headers(name: str) -> dict[str, str]:
     """The export's header: name, intent, standard, example."""
-    return _standards()[name].headers
+    return standard(name).headers
 
 
 def export_graph(merged: Graph, name: str) -> Graph:
     """A new graph: the plan (with the project's vocabulary) in the standard's terms."""
-    return _standards()[name].graph(merged)
+    return standard(name).graph(merged)
 
 
 def minted(merged: Graph) -> Graph:
@@ -183,4 +184,4 @@ def embedded(name: str, document: bytes, start: str) -> str | None:
 
 
 def render(merged: Graph, name: str) -> bytes:
-    return _standards()[name].render(merged)
+    return standard(name).render(merged)

@@ -14,11 +14,10 @@ from typing import Any
 
 from rdflib import RDF, RDFS, Graph, Literal, Namespace, URIRef, Variable
 from rdflib.paths import Path
-from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.plugins.sparql.sparql import Query
 
-from jyuso_kb import resources
+from jyuso_kb import query_parsing, resources
 from jyuso_kb.namespaces import JY
 from jyuso_kb.reason.headers import read_headers
 
@@ -67,7 +66,7 @@ def load_rule(path: FilePath) -> Rule:
         raise RuleError(f"{path.name}: header lacks {', '.join(missing)}")
     if head["id"] != path.stem:
         raise RuleError(f"{path.name}: id {head['id']!r} differs from the file name")
-    query = prepareQuery(text)
+    query = query_parsing.prepare(text)
     if query.algebra.name != "ConstructQuery":
         raise RuleError(f"{path.name}: a rule must be a SPARQL CONSTRUCT")
     reads, writes = _predicates(query)

@@ -24,7 +24,6 @@ from starlette.routing import Match
 from jyuso_kb import __version__
 from jyuso_kb.check import validation
 from jyuso_kb.errors import InputError
-from jyuso_kb.formats import standards
 from jyuso_kb.plan.municipalities import MunicipalPlan, load_plans, municipality_of
 from jyuso_kb.plan.source import PlanSource
 from jyuso_kb.serve import (
@@ -75,7 +74,6 @@ def create_app(
             app.state.national = national_pool(config, tenants)
         app.state.resident = resident
         validation.prepare()
-        standards.names()  # the exports' queries, parsed here once (SPARQL parsing is not thread-safe)
         app.state.national_store = config.national_store
         if config.national_store is not None:
             vocabulary(), vocabulary_names()  # read here once, before any request
