@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import redirect_stdout
 
 import pytest
@@ -13,6 +14,7 @@ from pyshacl import validate
 from rdflib import RDF, RDFS, XSD, Graph, Literal, Namespace, URIRef
 
 from jyuso_kb import cli, resources
+from jyuso_kb.formats import standards
 from jyuso_kb.formats.standards import export_graph
 from jyuso_kb.namespaces import JY
 from jyuso_kb.plan.source import PlanSource
@@ -274,10 +276,6 @@ def test_the_cli_and_the_api_give_the_same_export(api: TestClient, kasou: PlanSo
 def test_listing_exports_parses_nothing_and_parallel_first_renders_match_sequential_ones(plan: PlanSource) -> None:
     """The service starts without parsing the exports' queries (1.5 s of start-up): names come from the files. The
     first requests for several exports may parse at once in request threads; they give the bytes one by one gives."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    from jyuso_kb.formats import standards
-
     merged = plan.merged()
     standards.standard.cache_clear()
     listed = standards.names()

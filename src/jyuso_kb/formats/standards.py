@@ -114,7 +114,9 @@ def _document(folder: Path) -> Standard:
     return Standard(folder.name, headers, tables=tuple(tables))
 
 
+@cache
 def _paths() -> dict[str, Path]:
+    """The exports' files by name, listed once (a request checks a name against them)."""
     return {(p.name if p.is_dir() else p.stem): p for p in resources.export_files()}
 
 
