@@ -19,6 +19,7 @@ from fastapi.testclient import TestClient
 from jyuso_kb import resources
 from jyuso_kb.plan.load import load_plan
 from jyuso_kb.plan.source import load_vocabulary
+from jyuso_kb.plan.workbook.choices import vocabulary_graph
 from jyuso_kb.serve import snapshot_cache
 from jyuso_kb.serve.app import create_app
 from jyuso_kb.serve.settings import Settings
@@ -91,6 +92,16 @@ def test_a_first_request_loads_the_municipality_and_later_starts_read_the_cache(
         assert _route(client, UOZU) == first  # the same answer, from the cached snapshot
     assert "built and cached" not in caplog.text
     assert len(_cached(tmp_path)) == 2
+
+
+def test_every_loaded_plan_shares_the_one_vocabulary_validation_reads(towns: Path, tmp_path: Path) -> None:
+    """The vocabulary is read once at start (about 0.5 s), not per plan nor again for validation."""
+    for _ in range(2):  # built in a child (a miss), then read from the cache
+        with TestClient(create_app(_settings(towns, tmp_path))) as client:
+            _route(client, UOZU)
+            tenants = client.app.state.tenants  # type: ignore[attr-defined]
+            for code in (KASOU, UOZU):
+                assert tenants.get(code).snapshot.plan.vocabulary is vocabulary_graph()
 
 
 def test_a_request_waits_at_most_plan_wait_then_is_told_to_retry(towns: Path, tmp_path: Path) -> None:

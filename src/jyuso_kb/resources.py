@@ -4,6 +4,9 @@ plans)."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 _PACKAGED = Path(__file__).resolve().parent / "kb"
 _SOURCE_TREE = Path(__file__).resolve().parents[2]
@@ -63,3 +66,10 @@ def municipality_dir(name: str | None = None) -> Path:
 
 def jsonld_context_file() -> Path:
     return root() / "ontology" / "context.jsonld"
+
+
+def read_yaml(path: Path) -> Any:
+    """One of the project's YAML files, parsed safely: libyaml's loader when PyYAML has it (about 10× faster than
+    the pure-Python one, which reads the same documents the same way). OSError, or yaml.YAMLError when malformed."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return yaml.load(Path(path).read_text(encoding="utf-8"), Loader=loader)  # noqa: S506 (a safe loader)

@@ -55,7 +55,7 @@ def default_file() -> Path:
 def read_parameters(path: Path) -> Parameters:
     """The parameters of one file, each checked: description (ja, en), a numeric value and a reference."""
     try:
-        entries = yaml.safe_load(path.read_text(encoding="utf-8"))
+        entries = resources.read_yaml(path)
     except (OSError, yaml.YAMLError) as err:
         raise ParameterError(f"{path.name}: cannot read the parameters ({err})") from err
     if not isinstance(entries, dict):

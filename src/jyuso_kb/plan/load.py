@@ -26,6 +26,13 @@ def _bind(target: Graph, part: Graph, skip_empty: bool) -> None:
 
 def load_with_locations(paths: Sequence[Path | str]) -> tuple[PlanSource, list[WorkbookIndex]]:
     """The plan in these paths, plus where each fact stood in the workbooks among them (sheet, row, column)."""
+    graph, indexes = read_data(paths)
+    return PlanSource(load_vocabulary(), graph, ", ".join(str(p) for p in paths)), indexes
+
+
+def read_data(paths: Sequence[Path | str]) -> tuple[Graph, list[WorkbookIndex]]:
+    """The plan data in these paths (all merged, without the project's vocabulary), and where each fact stood in
+    the workbooks among them. Raises InputError for unreadable input."""
     folders = [Path(p) for p in paths]
     graph = Graph()
     plain: list[Path] = []
@@ -42,7 +49,7 @@ def load_with_locations(paths: Sequence[Path | str]) -> tuple[PlanSource, list[W
         part = read_files(plain)
         graph += part
         _bind(graph, part, skip_empty=True)
-    return PlanSource(load_vocabulary(), graph, ", ".join(str(p) for p in folders)), indexes
+    return graph, indexes
 
 
 def load_plan(paths: Sequence[Path | str] | None = None) -> PlanSource:

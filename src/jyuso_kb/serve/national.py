@@ -16,7 +16,7 @@ import logging
 from pathlib import Path
 
 from jyuso_kb import resources
-from jyuso_kb.plan.source import load_vocabulary
+from jyuso_kb.plan.workbook.choices import vocabulary_graph
 from jyuso_kb.serve.bounded import Jobs
 from jyuso_kb.serve.resident import Resident
 from jyuso_kb.serve.settings import Settings
@@ -40,7 +40,7 @@ def open_catalog(config: Settings) -> tuple[Tenants, Resident, SparqlPool]:
     codes = [e.code for e in manifest.entries]
     tenants = catalog_tenants(manifest.entries, config.store, default_code(codes, config.default_municipality))
     builds = Jobs(config.build_limits())
-    vocabulary = load_vocabulary()
+    vocabulary = vocabulary_graph()  # read once, shared by every snapshot and by validation (read-only)
     resident = Resident(
         snapshots_dir(root), vocabulary, builds, config.resident_plans, config.plan_wait, tenants.default
     )

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from rdflib import Graph
 
-from jyuso_kb.plan.load import load_plan
+from jyuso_kb.plan.load import read_data
 from jyuso_kb.plan.source import PlanSource
 from jyuso_kb.serve import snapshot_cache
 from jyuso_kb.serve.bounded import Jobs
@@ -52,7 +52,7 @@ def build_into_cache(
         plan = PlanSource(vocabulary, store.data(active), f"revision {active}")
     else:
         assert source is not None
-        plan = PlanSource(vocabulary, load_plan([source]).data, str(source))
+        plan = PlanSource(vocabulary, read_data([source])[0], str(source))  # the vocabulary shared, not read again
     snapshot = build_snapshot(plan, active, store if active is not None else None)
     snapshot_cache.save(target, snapshot)
     return snapshot

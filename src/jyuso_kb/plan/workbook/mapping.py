@@ -8,7 +8,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, cast
 
-import yaml
 from rdflib import URIRef
 
 from jyuso_kb import resources
@@ -166,7 +165,7 @@ def load_mapping(path: Path | None = None) -> Mapping:
 
 @lru_cache(maxsize=4)
 def _load_mapping(path: str) -> Mapping:
-    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    raw = resources.read_yaml(Path(path))
     if not isinstance(raw, dict):
         raise ValueError(f"{path}: the mapping must be a YAML mapping")
     prefixes = {str(k): str(v) for k, v in (raw.get("prefixes") or {}).items()}

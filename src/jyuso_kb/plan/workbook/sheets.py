@@ -72,8 +72,8 @@ def is_workbook(path: Path) -> bool:
     if path.suffix.lower() == ".xlsx" and not path.is_dir():
         return True
     if path.is_dir():
-        mapping = load_mapping()
-        return any(mapping.canonical(p.stem) is not None for p in path.glob("*.csv"))
+        csvs = list(path.glob("*.csv"))  # the mapping is read only when there is a CSV file to name
+        return bool(csvs) and any(load_mapping().canonical(p.stem) is not None for p in csvs)
     return False
 
 
