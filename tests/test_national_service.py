@@ -18,8 +18,7 @@ from fastapi.testclient import TestClient
 
 from jyuso_kb import resources
 from jyuso_kb.plan.load import load_plan
-from jyuso_kb.plan.source import load_vocabulary
-from jyuso_kb.plan.workbook.choices import vocabulary_graph
+from jyuso_kb.plan.source import load_vocabulary, vocabulary_graph
 from jyuso_kb.serve import snapshot_cache
 from jyuso_kb.serve.app import create_app
 from jyuso_kb.serve.settings import Settings

@@ -7,8 +7,7 @@ from typing import Any
 
 from jyuso_kb.check import quality, shacl
 from jyuso_kb.check.verdict import blocking, conforms
-from jyuso_kb.plan.source import PlanSource
-from jyuso_kb.plan.workbook.choices import vocabulary_graph
+from jyuso_kb.plan.source import PlanSource, vocabulary_graph
 from jyuso_kb.plan.workbook.mapping import load_mapping
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 from rdflib import Graph
 
@@ -37,3 +38,10 @@ class PlanSource:
 def load_vocabulary() -> Graph:
     """Ontology (TBox, law, system structure, alignments) and the needs thesaurus."""
     return read_files([*resources.ontology_files(), *resources.thesaurus_files()])
+
+
+@cache
+def vocabulary_graph() -> Graph:
+    """The project's ontology and thesaurus, read once per process and shared (by the workbook's choices,
+    validation and every plan the service loads): treat it as read-only."""
+    return load_vocabulary()

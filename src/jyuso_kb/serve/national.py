@@ -16,7 +16,7 @@ import logging
 from pathlib import Path
 
 from jyuso_kb import resources
-from jyuso_kb.plan.workbook.choices import vocabulary_graph
+from jyuso_kb.plan.source import vocabulary_graph
 from jyuso_kb.serve.bounded import Jobs
 from jyuso_kb.serve.resident import Resident
 from jyuso_kb.serve.settings import Settings

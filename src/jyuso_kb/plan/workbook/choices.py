@@ -13,7 +13,7 @@ from functools import lru_cache
 from rdflib import RDF, RDFS, Graph, Literal, URIRef
 from rdflib.term import Node
 
-from jyuso_kb.plan.source import load_vocabulary
+from jyuso_kb.plan.source import vocabulary_graph
 from jyuso_kb.plan.terms import order_key
 from jyuso_kb.plan.workbook.cells import CellError, Terms, split_cell, unescape_cell
 from jyuso_kb.plan.workbook.mapping import Column, Mapping, SheetSpec
@@ -35,12 +35,6 @@ class Choice:
 def normalise(text: str) -> str:
     """How labels are compared: NFKC (全角の数字・英字 = 半角), blanks at either end and inside removed."""
     return "".join(unicodedata.normalize("NFKC", text).split())
-
-
-@lru_cache(maxsize=1)
-def vocabulary_graph() -> Graph:
-    """The project's ontology and thesaurus, read once (treat as read-only)."""
-    return load_vocabulary()
 
 
 def subclasses(graph: Graph, cls: URIRef) -> list[URIRef]:

@@ -11,7 +11,8 @@ from rdflib.collection import Collection
 from jyuso_kb import resources
 from jyuso_kb.namespaces import JYSH
 from jyuso_kb.plan.read import read_files
-from jyuso_kb.plan.workbook.choices import column_choices, ja_text, name_headers, unknown_of, vocabulary_graph
+from jyuso_kb.plan.source import vocabulary_graph
+from jyuso_kb.plan.workbook.choices import column_choices, ja_text, name_headers, unknown_of
 from jyuso_kb.plan.workbook.mapping import _KIND_JA, Column, Mapping, SheetSpec
 
 Requirement = dict[tuple[URIRef, str | None], bool]  # (property, language or None) → True for a violation
