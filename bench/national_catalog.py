@@ -7,9 +7,9 @@ DIR/<code>/ holds plan.ttl, organisation.ttl, programs.ttl, meetings.ttl, schedu
 (DIR is what ``--data`` reads as several municipalities). Codes are 全国地方公共団体コード with a valid check digit
 (市 201…, designated cities 100/130/150, Tokyo's wards 101–123, 町村 in blocks of 3xx–6xx), never 162043 (魚津市, the
 embedded plan, so that the catalogue can be served beside it); names are made up. Each plan is drawn from
-``random.Random(f"{seed}:{code}")`` alone, so it does not depend on ``--count``: 5–14 programmes covering every
-required item of 社会福祉法第106条の4第2項 (5 at least: each of the 5 component programmes needs one, and a programme
-belongs to one), 6–20 departments with their duties and the 庁内連携 matrix, direct and commissioned programmes with
+``random.Random(f"{seed}:{code}")`` alone, so it does not depend on ``--count``: 4–14 programmes covering every
+required item of 社会福祉法第106条の4第2項 (each of the 5 component programmes needs one; a 4-programme plan runs
+②多機関協働 and ③アウトリーチ等 as one programme), 6–20 departments with their duties and the 庁内連携 matrix, direct and commissioned programmes with
 their operators, 2–5 meetings, plan periods of 3–5 years starting in FY2021–2026, components not yet implemented in
 their first years (実施体制の検討), and every link into the needs thesaurus with the plan's words as evidence. The same
 seed gives byte-identical files. ``--validate`` then validates every plan as ``jyuso-kb validate`` does and prints

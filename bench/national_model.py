@@ -1,8 +1,9 @@
 """The plan of one synthetic municipality of the national test catalogue (bench/national_catalog.py), as choices.
 
 :func:`design` draws everything a plan states from ``random.Random(f"{seed}:{code}")`` and the pools of
-bench/national_vocab.py; bench/national_turtle.py writes it. A plan has 5–14 programmes covering every required item of
-社会福祉法第106条の4第2項 (at least 5: each of the 5 component programmes needs one, and a programme belongs to one),
+bench/national_vocab.py; bench/national_turtle.py writes it. A plan has 4–14 programmes covering every required item of
+社会福祉法第106条の4第2項 (each of the 5 component programmes needs one; a 4-programme plan runs ②多機関協働 and
+③アウトリーチ等 as one programme),
 6–20 departments with their duties and the 庁内連携 matrix, direct and commissioned programmes with their operators,
 2–5 meetings (always a per-case meeting with consent and a 支援会議 without it), a period of 3–5 fiscal years starting in
 2021–2026, and components not yet implemented in their first years (実施体制の検討).
@@ -60,6 +61,11 @@ class Programme:
     departments: tuple[str, ...]
     new: bool
     coordinator: bool
+    also: tuple[str, ...] = ()  # further components it is run as, in one (②多機関協働 with ③アウトリーチ等)
+
+    @property
+    def components(self) -> tuple[str, ...]:
+        return (self.component, *self.also)
 
 
 @dataclass(frozen=True)
@@ -185,8 +191,12 @@ def _programmes(
     rng: random.Random, place: Place, departments: list[Department]
 ) -> tuple[list[Programme], list[Operator]]:
     counts = {c: 1 for c in V.COMPONENTS}
-    for _ in range(rng.randint(5, 14) - 5):
+    n = rng.randint(4, 14)
+    for _ in range(n - 5):
         counts[rng.choice([c for c in counts if counts[c] < V.COMPONENTS[c][4]])] += 1
+    # 4 programmes: 多機関協働 (items 5, 6) and アウトリーチ等 (item 4) are run as one programme, as many small
+    # municipalities commission them together
+    together = n == 4
     present, core = {d.key for d in departments}, departments[0].key
     council = Operator("org-shakyo", f"{place.name}社会福祉協議会", f"{place.name_en} Council of Social Welfare")
     pool = [council] * 3 + [
@@ -197,13 +207,17 @@ def _programmes(
         for k, ja, en in _pick(rng, V.CORPORATIONS, rng.randint(0, 2))
     ]
     programmes, operators, seen = [], {council.key: council}, set()
-    for component, items, (key, ja, en) in _slots(rng, counts):
+    slots = _slots(rng, counts)
+    if together:
+        slots = [s for s in slots if s[0] != "outreach"]
+        slots = [("multi", (*s[1], "4"), rng.choice(V.PROGRAMMES["456"])) if s[0] == "multi" else s for s in slots]
+    for component, items, (key, ja, en) in slots:
         acts = V.ACTIVITIES[items[0]]
         if len(items) > 1:
             acts = (
                 [V.GENERAL_ACTIVITY, *(V.ACTIVITIES[i][0] for i in items)]
                 if component == "consult"
-                else V.ACTIVITIES["5"] + V.ACTIVITIES["6"][:1]
+                else V.ACTIVITIES["5"] + V.ACTIVITIES["6"][:1] + V.ACTIVITIES["4"] * ("4" in items)
             )
         elif component not in seen or component not in ("multi", "outreach"):  # the first ② and ③ list all they do
             acts = _pick(rng, acts, rng.randint(2, len(acts)))
@@ -238,6 +252,7 @@ def _programmes(
                 (first, *extra),
                 new,
                 coordinator,
+                ("outreach",) if "4" in items and component == "multi" else (),
             )
         )
         seen.add(component)

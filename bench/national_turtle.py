@@ -263,8 +263,13 @@ def _written(items: list[tuple[str, ...]]) -> str:
 
 def _programme(m: GeneratedMunicipality, i: int, g: Programme) -> tuple[list[str], list[str]]:
     sec, base = V.COMPONENTS[g.component][3], g.key.removeprefix("prog-")
-    items = [V.ITEMS[it] for it in g.items]
-    groups = g.items if g.component == "consult" else g.items[:1]  # one target group per field of ①, else one
+    items = [V.ITEMS[it] for it in sorted(g.items, key=lambda it: (int(it[0]), list(V.ITEMS).index(it)))]  # law order
+    # one target group per field of ①, else one per component (a programme run as ② and ③ has two)
+    groups = (
+        g.items
+        if g.component == "consult"
+        else tuple(dict.fromkeys(next(i for i in g.items if V.ITEMS[i][4] == c) for c in g.components))
+    )
     schemes = [f"law:{it[2]}" for it in items if it[2]]
     optional = "".join([
         f"\n    jy:existingScheme {' , '.join(schemes)} ;" if schemes else "",
@@ -277,7 +282,7 @@ def _programme(m: GeneratedMunicipality, i: int, g: Programme) -> tuple[list[str
 # ---- {i}. {g.ja} ({_written(items)})
 city:{g.key} a jy:ImplementingProgram ; jy:plan city:plan ; jy:order {i} ;
     {labels(g.ja, g.en)} ;
-    jy:component jy:component-{V.COMPONENTS[g.component][0]} ;
+    jy:component {refs([V.COMPONENTS[c][0] for c in g.components], "jy:component-")} ;
     jy:implementsProvision {refs([it[0] for it in items], "law:")} ; jy:provisionAsWritten {q(_written(items))} ;
     jy:field {refs(list(dict.fromkeys(V.ITEMS[it][3] for it in groups)), "jy:field-")} ;
     jy:targetGroup {refs([f"tg-{base}-{j}" for j in range(1, len(groups) + 1)])} ;
@@ -439,7 +444,7 @@ def _challenges(m: GeneratedMunicipality) -> list[str]:
     by_kind = {mt.kind: mt for mt in m.meetings}
 
     def addressed(tags: tuple[str, ...]) -> str:
-        found = [g.key for t in tags for g in m.programmes if g.component == t] + [
+        found = [g.key for t in tags for g in m.programmes if t in g.components] + [
             by_kind[t].key for t in tags if t in by_kind
         ]
         return refs(found)

@@ -124,7 +124,8 @@ COMPONENTS = {
     "participation": ("participation", "④参加支援事業", "④ Participation support", "sec-3-2", 2),
     "community": ("community", "⑤地域づくり事業", "⑤ Community building", "sec-3-3", 5),
 }
-# programme names per item ("1": several sub-items of item 1 in one programme; "56": items 5 and 6 together)
+# programme names per item ("1": several sub-items of item 1 in one programme; "56": items 5 and 6 together; "456":
+# items 4, 5 and 6, ②多機関協働 and ③アウトリーチ等 run as one programme)
 PROGRAMMES = {
     "1i": [
         ("chiiki-houkatsu", "地域包括支援センター運営事業", "Community general support centre"),
@@ -151,6 +152,11 @@ PROGRAMMES = {
         ("takikan-kyodo", "多機関協働事業", "Multi-agency collaboration programme"),
         ("team-shien", "チーム支援調整事業", "Team support coordination programme"),
         ("takikan-plan", "多機関協働・支援プラン作成事業", "Multi-agency collaboration and support planning"),
+    ],
+    "456": [
+        ("takikan-outreach", "多機関協働・アウトリーチ等支援事業", "Multi-agency collaboration and outreach programme"),
+        ("juso-suishin", "重層的支援推進事業", "Multi-layered support promotion programme"),
+        ("tsunagaru-shien", "つながる支援事業", "Connecting support programme"),
     ],
     "5": [
         ("takikan-kyodo", "多機関協働事業", "Multi-agency collaboration programme"),

@@ -52,10 +52,10 @@ def _needs(graph: Graph, node: Node) -> list[dict[str, str | None]]:
     ]
 
 
-def _schedule(graph: Graph, node: Node, component: Node | None) -> list[dict[str, Any]]:
-    """The schedule rows of the programme and of its component, in the plan's order: each row's id, label, whether
-    it is the programme's own row (else its component's), and its statuses by fiscal year."""
-    subjects = {node} if component is None else {node, component}
+def _schedule(graph: Graph, node: Node, components: list[Node]) -> list[dict[str, Any]]:
+    """The schedule rows of the programme and of its components, in the plan's order: each row's id, label, whether
+    it is the programme's own row (else a component's), and its statuses by fiscal year."""
+    subjects = {node, *components}
     rows = ordered(graph, (r for s in subjects for r in graph.subjects(JY.scheduleSubject, s)))
     return [
         {
@@ -69,8 +69,8 @@ def _schedule(graph: Graph, node: Node, component: Node | None) -> list[dict[str
 
 
 def program(graph: Graph, node: Node) -> dict[str, Any]:
-    component = graph.value(node, JY.component)
-    pillar = graph.value(component, JY.pillar) if component is not None else None
+    components = ordered(graph, graph.objects(node, JY.component))  # usually one; all of those run as one
+    pillars = ordered(graph, {p for c in components for p in graph.objects(c, JY.pillar)})
     provisions = ordered(graph, graph.objects(node, JY.implementsProvision))
     groups = ordered(graph, graph.objects(node, JY.targetGroup))
     return {
@@ -79,8 +79,8 @@ def program(graph: Graph, node: Node) -> dict[str, Any]:
         "label": label(graph, node),
         "label_en": label(graph, node, "en"),
         "legal_basis": [_citation_key(graph, p) for p in provisions],
-        "pillar": label(graph, pillar),
-        "component": label(graph, component),
+        "pillar": "・".join(label(graph, p) for p in pillars),
+        "component": "・".join(label(graph, c) for c in components),
         "target_group": "、".join(label(graph, g) for g in groups) or label_or_unknown(graph, node, JY.targetGroup),
         "activities": [label(graph, a) for a in ordered(graph, graph.objects(node, JY.activity))],
         "implementation": label_or_unknown(graph, node, JY.implementationMode),
@@ -91,7 +91,7 @@ def program(graph: Graph, node: Node) -> dict[str, Any]:
         "source": _section(graph, node),
         "description": _description(graph, node),
         "needs": _needs(graph, node),
-        "schedule": _schedule(graph, node, component),
+        "schedule": _schedule(graph, node, components),
     }
 
 

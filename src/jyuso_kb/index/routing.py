@@ -184,10 +184,9 @@ def _target(graph: Graph, node: Node, kind: str) -> Target:
 
 
 def _statuses(graph: Graph, node: Node) -> dict[int, str]:
-    """Fiscal year → the schedule's status labels for the rows naming this target (directly or by component)."""
+    """Fiscal year → the schedule's status labels for the rows naming this target (directly or by its components)."""
     rows = set(graph.subjects(JY.scheduleSubject, node))
-    component = graph.value(node, JY.component)
-    if component is not None:
+    for component in graph.objects(node, JY.component):
         rows |= set(graph.subjects(JY.scheduleSubject, component))
     out: dict[int, list[str]] = {}
     for row in rows:
@@ -205,15 +204,16 @@ def _routing(graph: Graph, node: Node) -> Routing:
     consent = frozenset(CONSENT[c] for c in graph.objects(node, JY.whenConsent) if isinstance(c, URIRef))
     legal_nodes = ordered(graph, graph.objects(node, JY.citesLegalItem))
     sections = ordered(graph, graph.objects(node, JY.citesSection))
+    # a value per placeholder; several (the components of a programme run as several at once) joined with 「・」
     fills = tuple(
-        (name, _text(graph, graph.value(node, prop)))
+        (name, "・".join(sorted({_text(graph, v) for v in graph.objects(node, prop)})))
         for name, prop in PLACEHOLDERS.items()
         if name != REQUEST_PLACEHOLDER
     )
     return Routing(
         rule=rule,
         target=str(graph.value(node, JY.recommends)),
-        role=str(graph.value(node, JY.routingRole) or ""),
+        role="・".join(sorted(str(r) for r in graph.objects(node, JY.routingRole))),
         for_need=_str(graph, node, JY.forNeed),
         after=_str(graph, node, JY.afterRecommending),
         via_need=_str(graph, node, JY.viaNeed),
