@@ -284,5 +284,5 @@ def test_the_blank_template_offers_unknown_where_it_applies() -> None:
         "必須",
         "選べる値: 委託、直営、直営及び委託。または ID(接頭辞:名前)。計画に記載がなければ「不明」。",
     ]
-    assert rows[("programs", "構成事業")][5].endswith("または ID(接頭辞:名前)。")
+    assert rows[("programs", "構成事業")][5].endswith("または ID(接頭辞:名前)。複数可(セルの中で改行して区切る)。")
     assert rows[("meetings", "本人同意が必要")][4:] == ["必須", "はい / いいえ。計画に記載がなければ「不明」。"]
