@@ -204,16 +204,13 @@ def _routing(graph: Graph, node: Node) -> Routing:
     consent = frozenset(CONSENT[c] for c in graph.objects(node, JY.whenConsent) if isinstance(c, URIRef))
     legal_nodes = ordered(graph, graph.objects(node, JY.citesLegalItem))
     sections = ordered(graph, graph.objects(node, JY.citesSection))
-    # a value per placeholder; several (the components of a programme run as several at once) joined with 「・」
     fills = tuple(
-        (name, "・".join(sorted({_text(graph, v) for v in graph.objects(node, prop)})))
-        for name, prop in PLACEHOLDERS.items()
-        if name != REQUEST_PLACEHOLDER
+        (name, _texts(graph, node, prop)) for name, prop in PLACEHOLDERS.items() if name != REQUEST_PLACEHOLDER
     )
     return Routing(
         rule=rule,
         target=str(graph.value(node, JY.recommends)),
-        role="・".join(sorted(str(r) for r in graph.objects(node, JY.routingRole))),
+        role=_texts(graph, node, JY.routingRole),
         for_need=_str(graph, node, JY.forNeed),
         after=_str(graph, node, JY.afterRecommending),
         via_need=_str(graph, node, JY.viaNeed),
@@ -237,10 +234,14 @@ def _routing(graph: Graph, node: Node) -> Routing:
     )
 
 
-def _text(graph: Graph, value: Node | None) -> str:
+def _texts(graph: Graph, node: Node, prop: Node) -> str:
+    """The node's values of ``prop`` as text; several (the components of a programme run as several at once) sorted
+    and joined with 「・」."""
+    return "・".join(sorted({_text(graph, v) for v in graph.objects(node, prop)}))
+
+
+def _text(graph: Graph, value: Node) -> str:
     """What a placeholder shows of a value: a node's label, a date in ISO form, a literal's text."""
-    if value is None:
-        return ""
     if isinstance(value, Literal):
         python = value.toPython()
         return python.isoformat() if isinstance(python, date) else str(value)
